@@ -1,0 +1,82 @@
+/*
+ * scc, the thin client: what the command files share.
+ */
+#ifndef SCC_H
+#define SCC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "settings.h"
+
+/* Exit statuses, also the results of every command function. */
+#define SCC_EXIT_OK		0
+#define SCC_EXIT_REFUSED	1	/* the server said NO or BAD */
+#define SCC_EXIT_USAGE		2
+#define SCC_EXIT_CONN		3	/* could not connect, TLS failed, lost */
+#define SCC_EXIT_AUTH		4	/* not logged in, or the session ended */
+
+struct conn;
+struct reply;
+
+/* One run of scc: its settings and, once needed, its connection. */
+struct client {
+	const struct settings	*set;
+	struct conn		*conn;
+	bool			 has_session;	/* conn carries our session */
+	bool			 in_shell;
+};
+
+/* A command line cut into options and operands. */
+struct cmdline {
+	struct settings	  flags;	/* settings given as flags */
+	bool		  all;		/* logout --all */
+	bool		  help;
+	bool		  version;
+	int		  argc;		/* the command word and its operands */
+	char		**argv;
+};
+
+struct client_cmd {
+	const char	*name;
+	int		(*run)(struct client *, const struct cmdline *);
+	const char	*synopsis;
+	const char	*help;
+	bool		 in_shell;	/* offered by the interactive shell */
+};
+
+extern const struct client_cmd	client_cmds[];
+const struct client_cmd	*client_cmd_find(const char *);
+
+/* cmdline.c */
+int	 cmdline_parse(struct cmdline *, int, char **);	/* -1: usage error */
+void	 cmdline_free(struct cmdline *);
+
+/* client.c: the connection and session every command builds on */
+int	 client_connect(struct client *);
+int	 client_resume(struct client *);
+void	 client_disconnect(struct client *);
+int	 client_refused(struct client *, const struct reply *);
+void	 client_warn_text(const char *prefix, const char *text);
+
+/* help.c */
+void	 help_usage(FILE *);
+void	 help_full(FILE *);
+void	 help_protocol(FILE *);
+
+/* the commands */
+int	 cmd_help(struct client *, const struct cmdline *);
+int	 cmd_login(struct client *, const struct cmdline *);
+int	 cmd_logout(struct client *, const struct cmdline *);
+int	 cmd_whoami(struct client *, const struct cmdline *);
+int	 cmd_raw(struct client *, const struct cmdline *);
+
+/* raw.c: a line ending in "{N}" or "{N+}" announces N octets */
+bool	 raw_literal_at_end(const char *, size_t, uint64_t *size, bool *sync);
+
+/* shell.c */
+int	 shell_run(struct client *);
+
+#endif /* SCC_H */

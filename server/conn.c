@@ -1,0 +1,457 @@
+/*
+ * Connections: accept, handshake, turning input into requests, deadlines,
+ * answers, and the end of a connection.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "addrlimit.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "log.h"
+#include "loop.h"
+#include "serve.h"
+
+#define GREETING	"* OK [CAPABILITY " SCP_PROTOCOL " LITERAL+ WATCH] sccd ready\r\n"
+#define CLOSING_SECONDS	5
+
+static atomic_ullong	conn_ids;
+
+static void	conn_on_timer(evutil_socket_t, short, void *);
+static void	conn_arm_timer(struct conn *);
+static void	conn_process(struct conn *);
+
+bool
+conn_alive(const struct conn *c)
+{
+	return c->state != CONN_DEAD;
+}
+
+void
+conn_hold(struct conn *c)
+{
+	c->refs++;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	struct loop	*loop = c->loop;
+
+	TAILQ_REMOVE(&loop->conns, c, entry);
+	loop->nconns--;
+	atomic_fetch_sub(&loop->srv->nconns, 1);
+	if (c->counted_addr)
+		addrlimit_give(loop->srv->addrlimit, c->addr);
+	event_free(c->rev);
+	event_free(c->wev);
+	event_free(c->timer);
+	evbuffer_free(c->out);
+	SSL_free(c->ssl);
+	close(c->fd);
+	scp_parser_free(c->parser);
+	scp_buf_free(&c->pending);
+	free(c->login);
+	explicit_bzero(c->token_hash, sizeof(c->token_hash));
+	free(c);
+	loop_conn_gone(loop);
+}
+
+void
+conn_release(struct conn *c)
+{
+	if (--c->refs == 0 && c->state == CONN_DEAD)
+		conn_free(c);
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	if (c->state == CONN_DEAD)
+		return;
+	log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
+	c->state = CONN_DEAD;
+	event_del(c->rev);
+	event_del(c->wev);
+	event_del(c->timer);
+}
+
+static void
+peer_address(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	const void	*a;
+
+	if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	if (inet_ntop(sa->sa_family, a, out, (socklen_t)outlen) == NULL)
+		(void)strlcpy(out, "unknown", outlen);
+}
+
+static struct conn *
+conn_new(struct loop *loop, int fd)
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->loop = loop;
+	c->fd = fd;
+	c->state = CONN_HANDSHAKE;
+	c->id = atomic_fetch_add(&conn_ids, 1) + 1;
+	c->rev = event_new(loop->base, fd, EV_READ | EV_PERSIST, conn_on_read, c);
+	c->wev = event_new(loop->base, fd, EV_WRITE | EV_PERSIST, conn_on_write, c);
+	c->timer = evtimer_new(loop->base, conn_on_timer, c);
+	c->out = evbuffer_new();
+	c->ssl = SSL_new(loop->tls);
+	c->parser = scp_parser_new(&loop->cfg->limits);
+	if (c->rev == NULL || c->wev == NULL || c->timer == NULL ||
+	    c->out == NULL || c->ssl == NULL || c->parser == NULL ||
+	    SSL_set_fd(c->ssl, fd) != 1) {
+		if (c->rev) event_free(c->rev);
+		if (c->wev) event_free(c->wev);
+		if (c->timer) event_free(c->timer);
+		if (c->out) evbuffer_free(c->out);
+		SSL_free(c->ssl);
+		scp_parser_free(c->parser);
+		free(c);
+		ERR_clear_error();
+		return NULL;
+	}
+	return c;
+}
+
+void
+conn_accept(struct loop *loop, int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct server	*srv = loop->srv;
+	struct conn	*c;
+	int		 on = 1;
+
+	(void)len;
+	if (atomic_fetch_add(&srv->nconns, 1) >= loop->cfg->max_connections) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		close(fd);	/* over the total: not even a handshake */
+		return;
+	}
+	if ((c = conn_new(loop, fd)) == NULL) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		log_warnx("loop %d: out of memory for a connection", loop->id);
+		close(fd);
+		return;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	peer_address(sa, c->addr, sizeof(c->addr));
+	if (addrlimit_take(srv->addrlimit, c->addr,
+	    (long)loop->cfg->max_per_address) == 0)
+		c->counted_addr = true;
+	else
+		c->refuse_limit = true;
+	TAILQ_INSERT_TAIL(&loop->conns, c, entry);
+	loop->nconns++;
+	SSL_set_accept_state(c->ssl);
+	conn_arm_timer(c);
+	conn_hold(c);
+	conn_handshake(c);
+	conn_release(c);
+}
+
+void
+conn_handshake(struct conn *c)
+{
+	int	n;
+
+	ERR_clear_error();
+	n = SSL_do_handshake(c->ssl);
+	if (n != 1) {
+		switch (conn_tls_result(c, n, "handshake")) {
+		case IO_WANT_READ:
+			(void)event_add(c->rev, NULL);
+			(void)event_del(c->wev);
+			return;
+		case IO_WANT_WRITE:
+			(void)event_add(c->wev, NULL);
+			return;
+		default:
+			conn_close(c, "handshake failed");
+			return;
+		}
+	}
+	c->state = CONN_READY;
+	log_debug("conn %llu: %s from %s", (unsigned long long)c->id,
+	    SSL_get_version(c->ssl), c->addr);
+	if (c->refuse_limit) {
+		conn_bye(c, SCP_CODE_LIMIT, "too many connections from your address");
+		return;
+	}
+	if (evbuffer_add(c->out, GREETING, sizeof(GREETING) - 1) == -1) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	conn_arm_timer(c);
+	conn_flush(c);
+}
+
+/* One timer, whose meaning follows the state: handshake, line or idle. */
+static void
+conn_arm_timer(struct conn *c)
+{
+	const struct config	*cfg = c->loop->cfg;
+	struct timeval		 tv = { 0, 0 };
+
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		tv.tv_sec = cfg->handshake_timeout;
+		break;
+	case CONN_READY:
+		/*
+		 * A started line has one deadline from its first octet; more
+		 * octets trickling in must not push it back.
+		 */
+		if (scp_parser_busy(c->parser)) {
+			if (c->line_timer)
+				return;
+			tv.tv_sec = cfg->line_timeout;
+			c->line_timer = true;
+		} else {
+			tv.tv_sec = cfg->idle_timeout;
+			c->line_timer = false;
+		}
+		break;
+	case CONN_CLOSING:
+		tv.tv_sec = CLOSING_SECONDS;
+		c->line_timer = false;
+		break;
+	default:
+		c->line_timer = false;
+		event_del(c->timer);	/* BUSY: the database has its own timeout */
+		return;
+	}
+	(void)evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	conn_hold(c);
+	switch (c->state) {
+	case CONN_READY:
+		log_info("conn %llu: %s from %s", (unsigned long long)c->id,
+		    c->line_timer ? "line not finished in time" : "idle too long",
+		    c->addr);
+		conn_bye(c, SCP_CODE_NONE, c->line_timer ?
+		    "line not finished in time" : "idle for too long");
+		break;
+	default:
+		conn_close(c, "timed out");
+		break;
+	}
+	conn_release(c);
+}
+
+struct scp_buf *
+conn_scratch(struct conn *c)
+{
+	scp_buf_reset(&c->loop->out);
+	return &c->loop->out;
+}
+
+void
+conn_send(struct conn *c, struct scp_buf *b)
+{
+	if (!conn_alive(c) || b->len == 0)
+		goto out;
+	if (evbuffer_add(c->out, b->data, b->len) == -1) {
+		conn_close(c, "out of memory");
+		goto out;
+	}
+	/* A peer that stops reading is dropped, not buffered for without end. */
+	if (evbuffer_get_length(c->out) > (size_t)c->loop->cfg->output_max) {
+		log_info("conn %llu: output over %lld octets; dropped",
+		    (unsigned long long)c->id, (long long)c->loop->cfg->output_max);
+		conn_close(c, "output over limit");
+	}
+out:
+	scp_buf_reset(b);
+}
+
+void
+conn_complete(struct conn *c, enum scp_status st, enum scp_code code,
+    const char *args, const char *text)
+{
+	struct scp_buf	*b = conn_scratch(c);
+
+	if (scp_put_completion(b, c->tag[0] != '\0' ? c->tag : "*", st, code,
+	    args, text) == -1) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	conn_send(c, b);
+}
+
+void
+conn_bye(struct conn *c, enum scp_code code, const char *text)
+{
+	struct scp_buf	*b = conn_scratch(c);
+
+	if (!conn_alive(c))
+		return;
+	if (scp_put_bye(b, code, text) == -1) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	conn_send(c, b);
+	conn_linger(c);
+}
+
+void
+conn_linger(struct conn *c)
+{
+	if (!conn_alive(c))
+		return;
+	c->state = CONN_CLOSING;
+	conn_arm_timer(c);
+	conn_flush(c);
+}
+
+void
+conn_done(struct conn *c)
+{
+	if (!conn_alive(c) || c->state == CONN_CLOSING)
+		return;
+	c->state = CONN_READY;
+	c->cmd = NULL;
+	c->tag[0] = '\0';
+	if (c->drain) {
+		conn_bye(c, SCP_CODE_UNAVAILABLE, "server shutting down");
+		return;
+	}
+	conn_process(c);
+	if (conn_alive(c))
+		conn_flush(c);
+}
+
+void
+conn_begin_drain(struct conn *c)
+{
+	conn_hold(c);
+	c->drain = true;
+	if (c->state == CONN_HANDSHAKE)
+		conn_close(c, "server shutting down");
+	else if (c->state == CONN_READY)
+		conn_bye(c, SCP_CODE_UNAVAILABLE, "server shutting down");
+	conn_release(c);
+}
+
+static void
+conn_set_tag(struct conn *c, const char *tag)
+{
+	if (strlcpy(c->tag, tag, sizeof(c->tag)) >= sizeof(c->tag))
+		c->tag[0] = '\0';	/* the parser never hands out longer tags */
+}
+
+/* Handle one parser event; false when reading must stop for now. */
+static bool
+conn_parsed(struct conn *c, enum scp_result r)
+{
+	switch (r) {
+	case SCP_MORE:
+		return false;
+	case SCP_REQUEST:
+		dispatch_request(c, scp_parser_request(c->parser));
+		break;
+	case SCP_LITERAL:
+		dispatch_literal(c, scp_parser_partial(c->parser),
+		    scp_parser_literal(c->parser));
+		break;
+	case SCP_CHUNK:
+		/* No command streams yet; dispatch_literal never asks for it. */
+		break;
+	case SCP_SKIPPED:
+		conn_complete(c, c->refuse_status, c->refuse_code, NULL,
+		    c->refuse_text);
+		c->tag[0] = '\0';
+		break;
+	case SCP_REJECT:
+		conn_set_tag(c, scp_parser_tag(c->parser));
+		conn_complete(c, SCP_BAD, scp_parser_code(c->parser), NULL,
+		    scp_parser_error(c->parser));
+		c->tag[0] = '\0';
+		break;
+	case SCP_CLOSE:
+		log_info("conn %llu: closing: %s", (unsigned long long)c->id,
+		    scp_parser_error(c->parser));
+		conn_bye(c, scp_parser_code(c->parser), scp_parser_error(c->parser));
+		return false;
+	}
+	return conn_alive(c) && c->state == CONN_READY;
+}
+
+/* Parse buffered input while the connection can take requests. */
+static void
+conn_process(struct conn *c)
+{
+	size_t	used;
+	bool	go = true;
+
+	/* An answer given inside dispatch must not parse under our feet. */
+	if (c->parsing)
+		return;
+	c->parsing = true;
+	while (go && c->pending.len > 0 && c->state == CONN_READY) {
+		go = conn_parsed(c, scp_parse(c->parser, c->pending.data,
+		    c->pending.len, &used));
+		scp_buf_consume(&c->pending, used);
+	}
+	c->parsing = false;
+	if (c->pending.len == 0)
+		scp_buf_free(&c->pending);	/* idle connections hold nothing */
+	if (conn_alive(c) && c->state == CONN_READY)
+		conn_arm_timer(c);
+}
+
+void
+conn_input(struct conn *c, const char *data, size_t len)
+{
+	size_t	used;
+	bool	go = true;
+
+	/* Earlier input goes first; parse straight from the read buffer otherwise. */
+	if (c->pending.len > 0 || c->state != CONN_READY) {
+		if (scp_buf_add(&c->pending, data, len) == -1) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		conn_process(c);
+		return;
+	}
+	c->parsing = true;
+	while (go && len > 0) {
+		go = conn_parsed(c, scp_parse(c->parser, data, len, &used));
+		data += used;
+		len -= used;
+	}
+	c->parsing = false;
+	if (len > 0 && conn_alive(c) && c->state != CONN_CLOSING &&
+	    scp_buf_add(&c->pending, data, len) == -1) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	if (conn_alive(c) && c->state == CONN_READY)
+		conn_arm_timer(c);
+}

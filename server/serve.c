@@ -1,0 +1,412 @@
+/*
+ * sccd serve: read the settings, bring up the database (the instance's own
+ * cluster, or one named by --db), bind, shed root, start the loop threads,
+ * and wait for signals. SIGHUP reloads settings and certificate; SIGTERM
+ * stops accepting, lets work in flight finish, then exits.
+ */
+#include <sys/resource.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <libpq-fe.h>
+
+#include "account.h"
+#include "addrlimit.h"
+#include "config.h"
+#include "db.h"
+#include "dispatch.h"
+#include "hashpool.h"
+#include "listener.h"
+#include "log.h"
+#include "loop.h"
+#include "migrate.h"
+#include "pgctl.h"
+#include "serve.h"
+#include "tls.h"
+
+struct serve_opts {
+	const char	*dir;
+	const char	*db;
+	const char	*cert;
+	const char	*key;
+	const char	*listen;
+	int		 verbose;
+};
+
+struct serve_state {
+	struct server		 srv;
+	struct serve_opts	 opts;
+	struct config		 cfg;
+	char			*conf_path;
+	struct pgctl		 pg;
+	bool			 embedded;
+	bool			 pg_started;
+	struct event_base	*base;
+};
+
+static void
+serve_usage(void)
+{
+	fprintf(stderr,
+	    "usage: sccd serve -D DIR [--listen ADDR:PORT] [-v]\n"
+	    "       sccd serve --db CONNINFO --cert FILE --key FILE "
+	    "--listen ADDR:PORT [-v]\n");
+}
+
+static int
+serve_parse(int argc, char **argv, struct serve_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'D' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "D:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': o->dir = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 'c': o->cert = optarg; break;
+		case 'k': o->key = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'v': o->verbose = 1; break;
+		default: return -1;
+		}
+	}
+	if (optind != argc)
+		return -1;
+	if (o->dir == NULL && (o->db == NULL || o->cert == NULL ||
+	    o->key == NULL || o->listen == NULL))
+		return -1;
+	return 0;
+}
+
+/* Flags win over the file, on start and on every reload. */
+static int
+serve_overrides(struct config *cfg, const struct serve_opts *o)
+{
+	char	err[256];
+
+	if ((o->listen && config_set(cfg, "listen", o->listen, err, sizeof(err))) ||
+	    (o->db && config_set(cfg, "db", o->db, err, sizeof(err))) ||
+	    (o->cert && config_set(cfg, "cert", o->cert, err, sizeof(err))) ||
+	    (o->key && config_set(cfg, "key", o->key, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+serve_load(struct serve_state *s, struct config *cfg)
+{
+	char	err[512];
+
+	if (s->conf_path != NULL &&
+	    config_load(cfg, s->conf_path, s->opts.dir, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return serve_overrides(cfg, &s->opts);
+}
+
+/* The instance's own cluster: start it, bring its schema up to date. */
+static void
+serve_embedded_db(struct serve_state *s, const struct account *acct)
+{
+	char	 err[512];
+	char	*owner;
+	PGconn	*pg;
+
+	if (pgctl_setup(&s->pg, s->opts.dir, acct, err, sizeof(err)) == -1 ||
+	    pgctl_start(&s->pg, err, sizeof(err)) == -1)
+		fatalx("embedded PostgreSQL: %s", err);
+	s->pg_started = true;
+	if ((owner = pgctl_conninfo(&s->pg, "scc_owner")) == NULL)
+		fatalx("out of memory");
+	pg = PQconnectdb(owner);
+	free(owner);
+	if (PQstatus(pg) != CONNECTION_OK)
+		fatalx("embedded PostgreSQL: %s", PQerrorMessage(pg));
+	if (migrate_apply(pg, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	PQfinish(pg);
+	if ((s->srv.conninfo = pgctl_conninfo(&s->pg, "scc_app")) == NULL)
+		fatalx("out of memory");
+}
+
+/* A database we do not run: refuse one newer than we know, if reachable. */
+static void
+serve_check_schema(const char *conninfo)
+{
+	PGconn		*pg = PQconnectdb(conninfo);
+	PGresult	*res;
+	int		 version;
+
+	if (PQstatus(pg) != CONNECTION_OK) {
+		log_warnx("database not reachable yet (%s); serving anyway",
+		    PQerrorMessage(pg));
+		PQfinish(pg);
+		return;
+	}
+	res = PQexec(pg, "SELECT api.schema_version()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fatalx("database has no scc schema: run sccd migrate (%s)",
+		    PQresultErrorMessage(res));
+	version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(pg);
+	if (version > migrate_latest())
+		fatalx("database schema version %d is newer than this sccd (%d)",
+		    version, migrate_latest());
+	if (version < migrate_latest())
+		fatalx("database schema version %d is older than this sccd (%d): "
+		    "run sccd migrate", version, migrate_latest());
+}
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit	rl;
+
+	/* Ten thousand idle sessions need ten thousand descriptors. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
+}
+
+static void
+loop_take_config(struct loop *loop, void *arg)
+{
+	struct config	*cfg = arg;
+
+	config_free(loop->cfg);
+	free(loop->cfg);
+	loop->cfg = cfg;
+}
+
+static void
+loop_take_tls(struct loop *loop, void *arg)
+{
+	SSL_CTX_free(loop->tls);
+	loop->tls = arg;
+}
+
+static void
+serve_reload(struct serve_state *s)
+{
+	struct config	 next, *copy;
+	const char	*which = NULL;
+	char		 err[512];
+	SSL_CTX		*ctx;
+	int		 i;
+
+	if (config_copy(&next, &s->cfg) == -1 || serve_load(s, &next) == -1) {
+		log_warnx("reload: settings unchanged");
+		return;
+	}
+	if (!config_reloadable(&s->cfg, &next, &which))
+		log_warnx("reload: %s changes only on restart; ignored", which);
+	if ((ctx = tls_server_ctx(next.cert, next.key, err, sizeof(err))) == NULL) {
+		log_warnx("reload: %s; keeping the current certificate and settings",
+		    err);
+		config_free(&next);
+		return;
+	}
+	for (i = 0; i < s->srv.nloops; i++) {
+		copy = calloc(1, sizeof(*copy));
+		if (copy == NULL || config_copy(copy, &next) == -1 ||
+		    SSL_CTX_up_ref(ctx) != 1) {
+			free(copy);
+			log_warnx("reload: out of memory");
+			continue;
+		}
+		if (loop_post(&s->srv.loops[i], loop_take_config, copy) == -1 ||
+		    loop_post(&s->srv.loops[i], loop_take_tls, ctx) == -1)
+			log_warnx("reload: loop %d not updated", i);
+	}
+	SSL_CTX_free(ctx);
+	config_free(&s->cfg);
+	s->cfg = next;
+	log_info("reloaded settings and certificate");
+}
+
+static void
+loop_drain_msg(struct loop *loop, void *arg)
+{
+	(void)arg;
+	loop_drain(loop);
+}
+
+static void
+serve_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct serve_state	*s = arg;
+	int			 i;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		serve_reload(s);
+		return;
+	}
+	if (atomic_exchange(&s->srv.stopping, 1))
+		return;
+	log_info("stopping: no new connections; finishing work in flight");
+	for (i = 0; i < s->srv.nloops; i++)
+		if (loop_post(&s->srv.loops[i], loop_drain_msg, NULL) == -1)
+			log_warnx("loop %d did not get the stop", i);
+	event_base_loopexit(s->base, NULL);
+}
+
+static void
+serve_start_loops(struct serve_state *s, int *fds, SSL_CTX *ctx)
+{
+	int	i;
+
+	if ((s->srv.loops = calloc((size_t)s->srv.nloops, sizeof(struct loop))) == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < s->srv.nloops; i++)
+		if (loop_init(&s->srv.loops[i], &s->srv, i, fds[i], &s->cfg, ctx) == -1)
+			fatalx("cannot set up loop %d", i);
+	for (i = 0; i < s->srv.nloops; i++)
+		if (loop_start(&s->srv.loops[i]) == -1)
+			fatalx("cannot start loop %d", i);
+}
+
+static void
+serve_signals(struct serve_state *s)
+{
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct event		*ev;
+	size_t			 i;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if ((ev = evsignal_new(s->base, sigs[i], serve_on_signal, s)) == NULL ||
+		    evsignal_add(ev, NULL) == -1)
+			fatalx("cannot watch signal %d", sigs[i]);
+	}
+}
+
+static void
+serve_bind_and_drop(struct serve_state *s, const struct account *acct,
+    int **fds, SSL_CTX **ctx)
+{
+	char	err[512];
+
+	s->srv.nloops = s->cfg.threads > 0 ? (int)s->cfg.threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (s->srv.nloops < 1)
+		s->srv.nloops = 1;
+	if ((*fds = calloc((size_t)s->srv.nloops, sizeof(int))) == NULL)
+		fatalx("out of memory");
+	if (listener_open(s->cfg.listen, s->srv.nloops, *fds, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if ((*ctx = tls_server_ctx(s->cfg.cert, s->cfg.key, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	raise_fd_limit();
+	if (account_is_root()) {
+		if (account_drop(acct, err, sizeof(err)) == -1)
+			fatalx("cannot drop privileges: %s", err);
+		log_info("running as %s (uid %u)", acct->name, (unsigned)acct->uid);
+	}
+}
+
+static void
+serve_shutdown(struct serve_state *s)
+{
+	char	err[512];
+	int	i;
+
+	for (i = 0; i < s->srv.nloops; i++)
+		loop_join(&s->srv.loops[i]);
+	for (i = 0; i < s->srv.nloops; i++)
+		loop_free(&s->srv.loops[i]);
+	free(s->srv.loops);
+	hashpool_free(s->srv.hashpool);
+	if (s->pg_started && pgctl_stop(&s->pg, err, sizeof(err)) == -1)
+		log_warnx("stopping PostgreSQL: %s", err);
+	if (s->embedded)
+		pgctl_free(&s->pg);
+	addrlimit_free(s->srv.addrlimit);
+	dispatch_statements_free((struct db_stmt *)(uintptr_t)s->srv.stmts,
+	    s->srv.nstmts);
+	free(s->srv.conninfo);
+	config_free(&s->cfg);
+	free(s->conf_path);
+	event_base_free(s->base);
+	log_info("stopped");
+}
+
+int
+serve_main(int argc, char **argv)
+{
+	struct serve_state	 s;
+	struct account		 acct;
+	struct db_stmt		*stmts;
+	SSL_CTX			*ctx;
+	char			 err[512];
+	int			*fds;
+
+	memset(&s, 0, sizeof(s));
+	if (serve_parse(argc, argv, &s.opts) == -1) {
+		serve_usage();
+		return 2;
+	}
+	log_init(s.opts.verbose, "sccd");
+	config_defaults(&s.cfg);
+	if (s.opts.dir != NULL &&
+	    asprintf(&s.conf_path, "%s/sccd.conf", s.opts.dir) == -1)
+		fatalx("out of memory");
+	if (serve_load(&s, &s.cfg) == -1)
+		return 1;
+	if (account_resolve(s.cfg.user[0] ? s.cfg.user : NULL, s.opts.dir, &acct,
+	    err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	s.embedded = s.cfg.db[0] == '\0';
+	if (s.embedded && s.opts.dir == NULL)
+		fatalx("no database: give -D DIR or --db CONNINFO");
+	if (s.embedded)
+		serve_embedded_db(&s, &acct);
+	else {
+		if ((s.srv.conninfo = strdup(s.cfg.db)) == NULL)
+			fatalx("out of memory");
+		serve_check_schema(s.srv.conninfo);
+	}
+	if (evthread_use_pthreads() == -1 || (s.base = event_base_new()) == NULL)
+		fatalx("libevent setup failed");
+	if (dispatch_statements(&stmts, &s.srv.nstmts) == -1)
+		fatalx("out of memory");
+	s.srv.stmts = stmts;
+	if ((s.srv.addrlimit = addrlimit_new()) == NULL)
+		fatalx("out of memory");
+	serve_bind_and_drop(&s, &acct, &fds, &ctx);
+	account_free(&acct);
+	if ((s.srv.hashpool = hashpool_new((int)s.cfg.hash_workers,
+	    (int)s.cfg.hash_queue)) == NULL)
+		fatalx("cannot start the password hashing pool");
+	serve_signals(&s);
+	serve_start_loops(&s, fds, ctx);
+	free(fds);
+	SSL_CTX_free(ctx);
+	log_info("serving on %s with %d threads", s.cfg.listen, s.srv.nloops);
+	if (event_base_dispatch(s.base) == -1)
+		log_warnx("main loop failed");
+	serve_shutdown(&s);
+	return 0;
+}

@@ -1,0 +1,105 @@
+-- The role sccd logs in as (scc_app, a member of scc_api) may execute the
+-- api functions and nothing else.
+\ir fixture.psql
+
+-- first, from the catalogue, as the owner
+DO $$
+BEGIN
+	PERFORM t.check('every api function is SECURITY DEFINER with a safe search_path',
+	    NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n
+		ON n.oid = p.pronamespace WHERE n.nspname = 'api'
+		AND (NOT p.prosecdef OR p.proconfig IS NULL
+		    OR NOT 'search_path=scc, pg_temp' = ANY (p.proconfig))),
+	    (SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
+	     JOIN pg_namespace n ON n.oid = p.pronamespace
+	     WHERE n.nspname = 'api' AND (NOT p.prosecdef OR p.proconfig IS NULL
+		OR NOT 'search_path=scc, pg_temp' = ANY (p.proconfig))));
+	PERFORM t.check('every function in scc, api and admin sets search_path',
+	    NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n
+		ON n.oid = p.pronamespace
+		WHERE n.nspname IN ('scc', 'api', 'admin')
+		AND (p.proconfig IS NULL OR NOT EXISTS (SELECT 1
+		    FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'))));
+	PERFORM t.check('PUBLIC may execute none of our functions',
+	    NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n
+		ON n.oid = p.pronamespace
+		WHERE n.nspname IN ('scc', 'api', 'admin')
+		AND has_function_privilege('public', p.oid, 'EXECUTE')),
+	    (SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
+	     JOIN pg_namespace n ON n.oid = p.pronamespace
+	     WHERE n.nspname IN ('scc', 'api', 'admin')
+	     AND has_function_privilege('public', p.oid, 'EXECUTE')));
+	PERFORM t.check('scc_api may execute every api function',
+	    (SELECT bool_and(has_function_privilege('scc_api', p.oid, 'EXECUTE'))
+	     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+	     WHERE n.nspname = 'api'));
+	PERFORM t.check('scc_api may execute no scc or admin function',
+	    NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n
+		ON n.oid = p.pronamespace WHERE n.nspname IN ('scc', 'admin')
+		AND has_function_privilege('scc_api', p.oid, 'EXECUTE')));
+	PERFORM t.check('scc_app has no right on any table or sequence',
+	    NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n
+		ON n.oid = c.relnamespace
+		WHERE n.nspname IN ('scc', 'api', 'admin')
+		AND c.relkind IN ('r', 'S', 'v', 'p')
+		AND (has_table_privilege('scc_app', c.oid,
+		    'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+		    OR (c.relkind = 'S'
+			AND has_sequence_privilege('scc_app', c.oid, 'USAGE')))));
+	PERFORM t.check('scc_app may use schema api only',
+	    has_schema_privilege('scc_app', 'api', 'USAGE')
+	    AND NOT has_schema_privilege('scc_app', 'api', 'CREATE')
+	    AND NOT has_schema_privilege('scc_app', 'scc', 'USAGE')
+	    AND NOT has_schema_privilege('scc_app', 'admin', 'USAGE'));
+	PERFORM t.check('scc_api cannot log in', NOT (SELECT rolcanlogin
+	    FROM pg_roles WHERE rolname = 'scc_api'));
+END
+$$;
+
+\connect - scc_app
+\o /dev/null
+
+DO $$
+BEGIN
+	PERFORM t.check('running as scc_app', current_user = 'scc_app');
+	PERFORM t.expect_error('scc_app cannot read users',
+	    $q$SELECT * FROM scc.app_user$q$, '42501');
+	PERFORM t.expect_error('scc_app cannot read sessions',
+	    $q$SELECT * FROM scc.session$q$, '42501');
+	PERFORM t.expect_error('scc_app cannot write the audit log',
+	    $q$INSERT INTO scc.audit (what, hash) VALUES ('x', '\x00')$q$, '42501');
+	PERFORM t.expect_error('scc_app cannot call scc.audit_add',
+	    $q$SELECT scc.audit_add(NULL, NULL, 'x', NULL, NULL)$q$, '42501');
+	PERFORM t.expect_error('scc_app cannot add an authority',
+	    $q$SELECT admin.authority_add('Evil', 'evil', 'E', 'h')$q$, '42501');
+	PERFORM t.expect_error('scc_app cannot add a user',
+	    $q$SELECT admin.user_add('Ealing', 'evil', 'E', 'lead_officer',
+		NULL, NULL, 'h')$q$, '42501');
+	PERFORM t.expect_error('scc_app cannot create in schema api',
+	    $q$CREATE FUNCTION api.evil() RETURNS int LANGUAGE sql RETURN 1$q$,
+	    '42501');
+	PERFORM t.check('scc_app can ask the schema version',
+	    api.schema_version() >= 3);
+	PERFORM t.check('scc_app can begin a login',
+	    (SELECT pwhash FROM api.login_begin('lead.ealing', '192.0.2.1', 60))
+	    = '$argon2id$lead');
+	PERFORM t.check('scc_app can finish one',
+	    t.login_rec('lead.ealing', '192.0.2.1', true, 'app') = 'SESSION');
+	PERFORM t.check('and use the session',
+	    (SELECT authority FROM api.whoami(t.tok('app'))) = 'Ealing');
+	PERFORM t.check('and end it',
+	    (SELECT ended FROM api.logout(t.tok('app'), false)) = 1);
+END
+$$;
+
+-- A temporary object cannot stand in for one of ours: pg_temp comes last.
+CREATE TEMP TABLE app_user (id bigint, login text, pwhash text,
+    disabled boolean);
+INSERT INTO pg_temp.app_user VALUES (1, 'lead.ealing', 'forged', false);
+DO $$
+BEGIN
+	PERFORM t.check('a temporary table does not shadow scc.app_user',
+	    (SELECT pwhash FROM api.login_begin('lead.ealing', NULL, 60))
+	    = '$argon2id$lead');
+END
+$$;
