@@ -139,8 +139,9 @@ cmd_login(struct client *cl, const struct cmdline *cmd)
 	snprintf(ask, sizeof(ask), "password for %s: ", user);
 	if (prompt_read(ask, false, password, sizeof(password)) == -1)
 		return SCC_EXIT_USAGE;
-	if (password[0] == '\0') {
-		warnx("no password given");
+	if (password[0] == '\0' || strlen(password) > PROMPT_PASSWORD_MAX) {
+		explicit_bzero(password, sizeof(password));
+		warnx("a password is 1 to %d octets", PROMPT_PASSWORD_MAX);
 		return SCC_EXIT_USAGE;
 	}
 	r = login_send(cl, user, password);

@@ -10,7 +10,6 @@
 
 #include <openssl/ssl.h>
 
-#include "config.h"
 #include "scc.h"
 
 const struct client_cmd client_cmds[] = {

@@ -238,7 +238,11 @@ vertical(struct scp_buf *out, const struct record *rec)
 			continue;
 		if ((cell = escape_string(f->value, f->len, ESC_TERMINAL)) == NULL)
 			return -1;
-		r = scp_buf_printf(out, "%-*s  %s\n", (int)width, f->name, cell);
+		if (cell[0] == '\0')
+			r = scp_buf_printf(out, "%s\n", f->name);
+		else
+			r = scp_buf_printf(out, "%-*s  %s\n", (int)width, f->name,
+			    cell);
 		free(cell);
 	}
 	return r;

@@ -62,8 +62,6 @@ static const struct setting settings[] = {
 	    "seconds to finish a line once it has started" },
 	{ "output_max", SET_INT, S(output_max), 64 * KIB, 1024 * MIB, "16777216", 1,
 	    "octets of unsent output per connection before it is dropped" },
-	{ "inflight_max", SET_INT, S(inflight_max), 1, 1024, "32", 1,
-	    "pipelined requests buffered per connection" },
 	{ "line_max", SET_INT, L(line_max), 1024, 1 * MIB, "8192", 1,
 	    "octets in one request line" },
 	{ "args_max", SET_INT, L(args_max), 8, 4096, "64", 1,

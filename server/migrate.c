@@ -199,12 +199,15 @@ static void
 unlock_migrations(PGconn *conn)
 {
 	PGresult	*res;
+	char		 msg[256];
 
 	res = PQexec(conn, "SELECT pg_catalog.pg_advisory_unlock("
 	    MIGRATE_LOCK_KEY ")");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_warnx("releasing the migration lock: %s",
-		    PQerrorMessage(conn));
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		set_pg_err(msg, sizeof(msg), conn, res,
+		    "releasing the migration lock");
+		log_warnx("%s", msg);
+	}
 	PQclear(res);
 }
 

@@ -48,6 +48,7 @@ struct serve_state {
 	bool			 embedded;
 	bool			 pg_started;
 	struct event_base	*base;
+	struct event		*sigev[3];
 };
 
 static void
@@ -292,13 +293,12 @@ static void
 serve_signals(struct serve_state *s)
 {
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct event		*ev;
 	size_t			 i;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if ((ev = evsignal_new(s->base, sigs[i], serve_on_signal, s)) == NULL ||
-		    evsignal_add(ev, NULL) == -1)
+		s->sigev[i] = evsignal_new(s->base, sigs[i], serve_on_signal, s);
+		if (s->sigev[i] == NULL || evsignal_add(s->sigev[i], NULL) == -1)
 			fatalx("cannot watch signal %d", sigs[i]);
 	}
 }
@@ -349,6 +349,9 @@ serve_shutdown(struct serve_state *s)
 	free(s->srv.conninfo);
 	config_free(&s->cfg);
 	free(s->conf_path);
+	for (i = 0; i < (int)(sizeof(s->sigev) / sizeof(s->sigev[0])); i++)
+		if (s->sigev[i] != NULL)
+			event_free(s->sigev[i]);
 	event_base_free(s->base);
 	log_info("stopped");
 }

@@ -202,7 +202,11 @@ class TestLogout(ClientCase):
     def test_logout_ends_session_on_server(self):
         h = self.logged_in()
         files = h.token_files()
-        saved = {f: open(f, "rb").read() for f in files}
+        self.assertTrue(files, "no token file")
+        saved = {}
+        for f in files:
+            with open(f, "rb") as fh:
+                saved[f] = fh.read()
         self.assertExit(h.run("logout"), 0)
         # Put the old token back: the server must refuse it now.
         for f, data in saved.items():

@@ -1,30 +1,40 @@
 #!/bin/sh
-# SQL tests: a throwaway PostgreSQL cluster, the migrations of sql/ applied
-# as sccd applies them (each file in its own transaction, recorded in
-# scc.schema_migrations), then every tests/sql/NN_*.sql against a fresh copy
-# of that database.  A test file is plain SQL whose DO blocks RAISE on a
-# failed assertion and RAISE NOTICE 'PASS <name>' when one holds.
+# SQL tests of the schema and the api functions, on a throwaway cluster:
+#  - the migrations of sql/ are applied as sccd applies them (each file in
+#    its own transaction, recorded in scc.schema_migrations), to two
+#    databases, since the role scc_api is shared by the cluster;
+#  - every tests/sql/NN_*.sql runs against a fresh copy of that database.
+#    A test file is plain SQL: its assertions (t.check, t.expect_error, from
+#    fixture.psql) RAISE when they fail and print "PASS name" when they hold;
+#  - then eight clients log in at once (pgbench, as the role sccd would use)
+#    and the audit chains and throttle counts are checked.
 #
-# Usage: tests/sql/run.sh [test file ...]      (default: all of them)
+# Usage: tests/sql/run.sh [tests/sql/NN_name.sql ...]   (default: all)
+# Exit status 77 (skipped) when no PostgreSQL server binaries are found.
 
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-bindir=$(pg_config --bindir)
+
+if ! bindir=$(pg_config --bindir 2>/dev/null) || [ ! -x "$bindir/initdb" ]; then
+	echo "no PostgreSQL server binaries (pg_config --bindir): skipped"
+	exit 77
+fi
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+	echo "running as root and there is no postgres account: skipped"
+	exit 77
+fi
+
+if [ "$#" -gt 0 ]; then
+	tests="$*"
+else
+	tests=$(ls "$here"/[0-9][0-9]_*.sql)
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/scc-sqltest.XXXXXX")
 pgdata="$tmp/data"
 started=no
-
-# PostgreSQL will not run as root: everything that touches the cluster runs
-# as the postgres account then.
-if [ "$(id -u)" -eq 0 ]; then
-	chown postgres: "$tmp"
-	as_pg() { runuser -u postgres -- "$@"; }
-else
-	as_pg() { "$@"; }
-fi
 
 cleanup() {
 	if [ "$started" = yes ]; then
@@ -35,6 +45,25 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# The server and psql read everything from $tmp, so the source tree need
+# not be readable by the account they run as.
+mkdir "$tmp/sql" "$tmp/tests"
+cp "$top"/sql/[0-9][0-9][0-9]_*.sql "$tmp/sql/"
+cp "$here/fixture.psql" "$here/concurrency.pgbench" \
+    "$here/concurrency_check.psql" "$tmp/tests/"
+for t in $tests; do
+	cp "$t" "$tmp/tests/"
+done
+
+# PostgreSQL will not run as root: then everything that touches the cluster
+# runs as the postgres account.
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R postgres: "$tmp"
+	as_pg() { runuser -u postgres -- "$@"; }
+else
+	as_pg() { "$@"; }
+fi
 
 # psql_as USER DATABASE [psql arguments]
 psql_as() {
@@ -49,6 +78,7 @@ as_pg "$bindir/initdb" -D "$pgdata" -U scc_owner -A trust -E UTF8 \
 	cat "$tmp/initdb.log" >&2
 	exit 1
 }
+# A time zone other than UTC, so nothing passes by accident of the clock.
 as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$tmp/server.log" -w \
     -o "-c listen_addresses='' -k $tmp -c fsync=off -c TimeZone=Europe/London" \
     start >/dev/null || {
@@ -57,23 +87,24 @@ as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$tmp/server.log" -w \
 }
 started=yes
 
-# The bootstrap sccd does before the first migration (server/migrate.c).
+# What server/migrate.c does: the history table, then each file in its own
+# transaction with the row that records it.
 migrate() {
-	mdb=$1
-	psql_as scc_owner "$mdb" -c 'CREATE SCHEMA IF NOT EXISTS scc' -c '
+	_mdb=$1
+	psql_as scc_owner "$_mdb" -c 'CREATE SCHEMA IF NOT EXISTS scc' -c '
 	    CREATE TABLE IF NOT EXISTS scc.schema_migrations (
 		version int PRIMARY KEY,
 		name text NOT NULL,
 		applied_at timestamptz NOT NULL DEFAULT now())'
-	for f in "$top"/sql/[0-9][0-9][0-9]_*.sql; do
+	for f in "$tmp"/sql/*.sql; do
 		base=${f##*/}
 		version=$(expr "$base" : '0*\([0-9]*\)_')
 		name=$(expr "$base" : '[0-9]*_\(.*\)\.sql')
 		PGOPTIONS='-c client_min_messages=warning' \
-		psql_as scc_owner "$mdb" --single-transaction -f "$f" \
+		psql_as scc_owner "$_mdb" --single-transaction -f "$f" \
 		    -c "INSERT INTO scc.schema_migrations (version, name)
 			VALUES ($version, '$name')" || {
-			echo "migration $base failed on $mdb" >&2
+			echo "migration $base failed on $_mdb" >&2
 			exit 1
 		}
 	done
@@ -83,61 +114,49 @@ psql_as scc_owner postgres -c 'CREATE DATABASE scc'
 migrate scc
 # the login role sccd would use: a member of scc_api, nothing more
 psql_as scc_owner postgres -c 'CREATE ROLE scc_app LOGIN IN ROLE scc_api'
-# roles are cluster-wide: a second database must migrate with scc_api there
 psql_as scc_owner postgres -c 'CREATE DATABASE scc_second'
 migrate scc_second
-
-if [ "$#" -gt 0 ]; then
-	tests="$*"
-else
-	tests=$(ls "$here"/[0-9][0-9]_*.sql)
-fi
 
 passed=0
 failed=0
 n=0
+
+# report NAME STATUS OUTPUT: count the PASS lines, show the rest on failure
+report() {
+	ok=$(grep -c 'NOTICE:  PASS ' "$3" || true)
+	passed=$((passed + ok))
+	if [ "$2" -ne 0 ] || grep -q 'ERROR:' "$3"; then
+		failed=$((failed + 1))
+		echo "FAIL $1:"
+		grep -v 'NOTICE:  PASS ' "$3" | sed 's/^/    /'
+	else
+		echo "ok   $1 ($ok)"
+	fi
+}
+
 for t in $tests; do
 	n=$((n + 1))
-	tdb="t$n"
-	psql_as scc_owner postgres -c "CREATE DATABASE $tdb TEMPLATE scc"
-	out="$tmp/out.$n"
-	if psql_as scc_owner "$tdb" -f "$t" >"$out" 2>&1; then
-		status=0
-	else
-		status=1
-	fi
-	ok=$(grep -c 'NOTICE:  PASS ' "$out" || true)
-	passed=$((passed + ok))
-	if [ "$status" -ne 0 ] || grep -q 'ERROR:' "$out"; then
-		failed=$((failed + 1))
-		echo "FAIL ${t##*/}:" >&2
-		grep -v 'NOTICE:  PASS ' "$out" | sed 's/^/    /' >&2
-	else
-		echo "ok   ${t##*/} ($ok)"
-	fi
+	psql_as scc_owner postgres -c "CREATE DATABASE t$n TEMPLATE scc"
+	status=0
+	psql_as scc_owner "t$n" -f "$tmp/tests/${t##*/}" >"$tmp/out.$n" 2>&1 ||
+	    status=1
+	report "${t##*/}" "$status" "$tmp/out.$n"
 done
 
-# Logins from eight clients at once: no deadlock, and the audit chains and
-# throttle counts come out whole.
 if [ "$#" -eq 0 ]; then
 	n=$((n + 1))
-	tdb="t$n"
 	out="$tmp/out.$n"
-	psql_as scc_owner postgres -c "CREATE DATABASE $tdb TEMPLATE scc"
-	if psql_as scc_owner "$tdb" -f "$here/fixture.psql" >"$out" 2>&1 &&
-	    as_pg "$bindir/pgbench" -n -h "$tmp" -U scc_app -c 8 -j 4 -t 200 \
-		-f "$here/concurrency.pgbench" "$tdb" >>"$out" 2>&1 &&
-	    grep -q 'failed transactions: 0 ' "$out" &&
-	    psql_as scc_owner "$tdb" -f "$here/concurrency_check.psql" \
-		>>"$out" 2>&1; then
-		ok=$(grep -c 'NOTICE:  PASS ' "$out" || true)
-		passed=$((passed + ok))
-		echo "ok   concurrency ($ok)"
-	else
-		failed=$((failed + 1))
-		echo "FAIL concurrency:" >&2
-		grep -v 'NOTICE:  PASS ' "$out" | sed 's/^/    /' >&2
-	fi
+	psql_as scc_owner postgres -c "CREATE DATABASE t$n TEMPLATE scc"
+	status=0
+	{
+		psql_as scc_owner "t$n" -f "$tmp/tests/fixture.psql" &&
+		as_pg "$bindir/pgbench" -n -h "$tmp" -U scc_app -c 8 -j 4 -t 200 \
+		    -f "$tmp/tests/concurrency.pgbench" "t$n" &&
+		psql_as scc_owner "t$n" -f "$tmp/tests/concurrency_check.psql"
+	} >"$out" 2>&1 || status=1
+	# a transaction that pgbench saw fail (a deadlock, say) is a failure
+	grep -q 'failed transactions: 0 ' "$out" || status=1
+	report concurrency "$status" "$out"
 fi
 
 echo "$passed passed, $failed failed"

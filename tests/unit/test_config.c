@@ -56,7 +56,6 @@ test_defaults(void **state)
 	assert_int_equal(cfg.limits.args_max, 64);
 	assert_int_equal(cfg.limits.text_max, 1024 * 1024);
 	assert_int_equal(cfg.limits.doc_max, 64 * 1024 * 1024);
-	assert_int_equal(cfg.inflight_max, 32);
 	assert_int_equal(cfg.output_max, 16 * 1024 * 1024);
 	assert_int_equal(cfg.login_max_failures, 5);
 	config_free(&cfg);

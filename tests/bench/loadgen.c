@@ -1,0 +1,1323 @@
+/*
+ * loadgen: drives sccd with many TLS sessions at once and reports what the
+ * server did with them.
+ *
+ * One login buys a session token; every other connection RESUMEs with it,
+ * so ten thousand sessions cost one password hash rather than ten thousand
+ * and the figures measure the server, not argon2. Connections are
+ * non-blocking and spread over a few threads, each with its own epoll set;
+ * a connection is a small state machine driven by its socket's readiness.
+ *
+ * A run has three phases, set by the main thread: OPEN (connect, handshake,
+ * RESUME, in batches so the listen backlog never overflows), RUN (closed
+ * loops: send, wait for the tagged answer, send again) and STOP. Only
+ * answers that arrive during RUN are counted.
+ */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "scp.h"
+
+#define EVENTS_MAX	256
+#define READ_CHUNK	16384
+#define LINE_MAX_IN	65536		/* longest response line we accept */
+#define LITERAL_MAX_IN	(1024 * 1024)
+#define WAIT_TICK_MS	20
+#define OPEN_TIMEOUT_S	180		/* give up waiting for sessions */
+#define ERRORS_SHOWN	5		/* per thread, so a flood stays readable */
+#define RESUME_TRIES	20		/* UNAVAILABLE and LIMIT say: retry */
+#define BACKOFF_STEP_MS	20		/* ... after a pause that grows */
+#define BACKOFF_MAX_MS	500
+
+enum mode {
+	MODE_TOKEN,	/* log in, print a token and its hash */
+	MODE_RATE,	/* closed-loop requests on every session */
+	MODE_IDLE,	/* hold sessions open, weigh the server */
+	MODE_STORM	/* bad logins beside NOOP sessions */
+};
+
+enum role {
+	ROLE_SESSION,	/* RESUMEs, then sends the command in a loop */
+	ROLE_BADLOGIN,	/* LOGIN with a wrong password, in a loop */
+	ROLE_LOGIN	/* one real LOGIN, to obtain the token */
+};
+
+enum cstate {
+	CS_IDLE,	/* no socket */
+	CS_CONNECTING,
+	CS_HANDSHAKE,
+	CS_GREETING,
+	CS_RESUMING,
+	CS_BACKOFF,	/* RESUME was told to retry; waits for retry_at */
+	CS_READY,	/* up, nothing in flight */
+	CS_BUSY		/* one request in flight */
+};
+
+enum phase {
+	PH_OPEN,
+	PH_RUN,
+	PH_STOP
+};
+
+struct options {
+	enum mode	 mode;
+	const char	*host;
+	const char	*port;
+	const char	*ca;
+	const char	*user;
+	const char	*password;
+	const char	*token;
+	const char	*command;
+	int		 clients;
+	int		 bad;
+	int		 seconds;
+	int		 threads;
+	int		 batch;
+	int		 settle;
+	pid_t		 pid;
+};
+
+/* What every thread shares; only the atomics change once threads run. */
+struct bench {
+	struct options		 opt;
+	SSL_CTX			*ctx;
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	bool			 host_is_ip;
+	char			 token[SCP_TOKEN_LEN + 1];
+	char			*badpass;	/* quoted for the wire */
+	char			*quser;
+	char			*qpass;
+	atomic_int		 phase;
+	atomic_size_t		 settled;	/* up or failed while opening */
+	atomic_size_t		 up;
+};
+
+struct samples {
+	uint32_t	*v;		/* microseconds */
+	size_t		 n;
+	size_t		 cap;
+};
+
+struct stats {
+	uint64_t	 requests;	/* OK answers during RUN */
+	uint64_t	 errors;	/* NO/BAD answers, failed or lost connections */
+	uint64_t	 attempts;	/* bad LOGINs answered AUTHFAILED */
+	uint64_t	 locked;	/* bad LOGINs answered LOCKED */
+	uint64_t	 reconnects;
+	uint64_t	 retries;	/* RESUMEs sent again after "retry" */
+	struct samples	 lat;
+	struct samples	 loginlat;
+};
+
+struct worker;
+
+struct conn {
+	struct worker		*w;
+	enum role		 role;
+	enum cstate		 state;
+	bool			 settled;
+	int			 fd;
+	uint32_t		 events;	/* epoll interest now */
+	bool			 wantw;		/* TLS waits for the socket to drain */
+	SSL			*ssl;
+	struct scp_reader	*reader;
+	struct scp_buf		 out;
+	char			 tag[24];
+	int			 tries;
+	uint64_t		 retry_at;
+	uint64_t		 seq;
+	uint64_t		 sent_ns;
+};
+
+struct worker {
+	struct bench	*b;
+	pthread_t	 thread;
+	int		 ep;
+	struct conn	*conns;
+	size_t		 nconns;
+	size_t		 next_open;
+	size_t		 opening;
+	size_t		 backoff;	/* connections in CS_BACKOFF */
+	size_t		 batch;
+	int		 shown;
+	int		 seen_phase;
+	struct stats	 st;
+	char		 token[SCP_TOKEN_LEN + 1];
+};
+
+static void	conn_close(struct conn *);
+static void	conn_pump(struct conn *);
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	fputs("loadgen: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		die("clock_gettime: %s", strerror(errno));
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* ---- samples ---- */
+
+static int
+samples_add(struct samples *s, uint64_t ns)
+{
+	uint32_t	*v;
+	size_t		 cap;
+	uint64_t	 us = ns / 1000;
+
+	if (s->n == s->cap) {
+		cap = s->cap == 0 ? 4096 : s->cap * 2;
+		if ((v = reallocarray(s->v, cap, sizeof(*v))) == NULL)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	return 0;
+}
+
+static void
+samples_join(struct samples *to, const struct samples *from)
+{
+	size_t	 i;
+
+	for (i = 0; i < from->n; i++)
+		if (samples_add(to, (uint64_t)from->v[i] * 1000) == -1)
+			die("out of memory");
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile in milliseconds; 0 when there are no samples. */
+static double
+samples_pct_ms(const struct samples *s, unsigned pct)
+{
+	size_t	 rank;
+
+	if (s->n == 0)
+		return 0;
+	rank = (s->n * pct + 99) / 100;
+	if (rank == 0)
+		rank = 1;
+	return s->v[rank - 1] / 1000.0;
+}
+
+/* ---- TLS ---- */
+
+static SSL_CTX *
+tls_setup(const char *ca)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		die("SSL_CTX_new failed");
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		die("cannot require TLS 1.2");
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		die("cannot load CA %s: %s", ca,
+		    ERR_error_string(ERR_get_error(), NULL));
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* Idle sessions should not each pin two 16 KiB record buffers. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	return ctx;
+}
+
+static SSL *
+tls_new(const struct bench *b, int fd)
+{
+	SSL	*ssl;
+	int	 ok;
+
+	if ((ssl = SSL_new(b->ctx)) == NULL)
+		return NULL;
+	if (b->host_is_ip)
+		ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+		    b->opt.host);
+	else
+		ok = SSL_set_tlsext_host_name(ssl, b->opt.host) == 1 &&
+		    SSL_set1_host(ssl, b->opt.host) == 1;
+	if (!ok || SSL_set_fd(ssl, fd) != 1) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+/* ---- connection plumbing ---- */
+
+static void
+conn_note(struct conn *c, const char *what)
+{
+	struct worker	*w = c->w;
+	unsigned long	 e = ERR_peek_error();
+	char		 detail[256] = "";
+
+	if (w->shown++ >= ERRORS_SHOWN)
+		return;
+	if (e != 0)
+		ERR_error_string_n(e, detail, sizeof(detail));
+	fprintf(stderr, "loadgen: connection %zu: %s%s%s\n",
+	    (size_t)(c - w->conns), what, e != 0 ? ": " : "", detail);
+}
+
+/* A connection that has not yet been counted as opened is counted now. */
+static void
+conn_settle(struct conn *c, bool up)
+{
+	struct bench	*b = c->w->b;
+
+	if (c->settled)
+		return;
+	c->settled = true;
+	c->w->opening--;
+	if (up)
+		atomic_fetch_add(&b->up, 1);
+	atomic_fetch_add(&b->settled, 1);
+}
+
+static void
+conn_fail(struct conn *c, const char *what)
+{
+	conn_note(c, what);
+	ERR_clear_error();
+	c->w->st.errors++;
+	conn_close(c);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
+	if (c->fd != -1)
+		close(c->fd);	/* also leaves the epoll set */
+	c->fd = -1;
+	scp_reader_free(c->reader);
+	c->reader = NULL;
+	scp_buf_free(&c->out);
+	if (c->state == CS_BACKOFF)
+		c->w->backoff--;
+	c->state = CS_IDLE;
+	conn_settle(c, false);
+}
+
+static int
+conn_interest(struct conn *c, uint32_t events)
+{
+	struct epoll_event	 ev;
+
+	if (events == c->events)
+		return 0;	/* level-triggered: nothing to change */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = c;
+	if (epoll_ctl(c->w->ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		return -1;
+	c->events = events;
+	return 0;
+}
+
+static int
+conn_open(struct conn *c)
+{
+	const struct bench	*b = c->w->b;
+	struct epoll_event	 ev;
+	int			 one = 1;
+
+	c->fd = socket(b->addr.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		return -1;
+	if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		return -1;
+	if (connect(c->fd, (const struct sockaddr *)&b->addr,
+	    b->addrlen) == -1 && errno != EINPROGRESS)
+		return -1;
+	if ((c->reader = scp_reader_new(LINE_MAX_IN, LITERAL_MAX_IN)) == NULL)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLOUT;
+	ev.data.ptr = c;
+	if (epoll_ctl(c->w->ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		return -1;
+	c->events = EPOLLOUT;
+	c->state = CS_CONNECTING;
+	return 0;
+}
+
+/*
+ * What an SSL call that returned rc <= 0 waits for. Either direction is a
+ * state, not an error: a read may need the socket writable and the reverse.
+ * 0 to wait, -1 when the connection is gone (*eof: closed cleanly).
+ */
+static int
+conn_ssl_wait(struct conn *c, int rc, bool *eof)
+{
+	*eof = false;
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		c->wantw = false;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		c->wantw = true;
+		return 0;
+	case SSL_ERROR_ZERO_RETURN:
+		*eof = true;
+		return -1;
+	case SSL_ERROR_SYSCALL:
+		*eof = ERR_peek_error() == 0;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/* Always readable interest; writable only while TLS waits to write. */
+static int
+conn_update_interest(struct conn *c)
+{
+	return conn_interest(c, EPOLLIN | (c->wantw ? EPOLLOUT : 0));
+}
+
+static void
+conn_connected(struct conn *c)
+{
+	int		 err = 0;
+	socklen_t	 len = sizeof(err);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err != 0) {
+		errno = err;
+		conn_fail(c, strerror(err != 0 ? err : errno));
+		return;
+	}
+	if ((c->ssl = tls_new(c->w->b, c->fd)) == NULL) {
+		conn_fail(c, "cannot set up TLS");
+		return;
+	}
+	c->state = CS_HANDSHAKE;
+}
+
+static void
+conn_handshake(struct conn *c)
+{
+	int	 rc;
+	bool	 eof;
+
+	if ((rc = SSL_connect(c->ssl)) == 1) {
+		c->state = CS_GREETING;
+		c->wantw = false;
+	} else if (conn_ssl_wait(c, rc, &eof) == -1) {
+		conn_fail(c, eof ? "closed during the TLS handshake" :
+		    "TLS handshake failed");
+		return;
+	}
+	if (conn_update_interest(c) == -1)
+		conn_fail(c, "epoll_ctl");
+}
+
+/* Send what is queued; 0 when all is out or the socket said wait. */
+static int
+conn_flush(struct conn *c)
+{
+	int	 n, len;
+	bool	 eof;
+
+	while (c->out.len > 0) {
+		len = c->out.len > INT_MAX ? INT_MAX : (int)c->out.len;
+		if ((n = SSL_write(c->ssl, c->out.data, len)) <= 0)
+			return conn_ssl_wait(c, n, &eof);
+		scp_buf_consume(&c->out, (size_t)n);
+	}
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static int
+conn_send(struct conn *c, const char *command, const char *args)
+{
+	c->seq++;
+	if (snprintf(c->tag, sizeof(c->tag), "t%llu",
+	    (unsigned long long)c->seq) >= (int)sizeof(c->tag))
+		return -1;
+	if (scp_buf_printf(&c->out, "%s %s%s%s\r\n", c->tag, command,
+	    args != NULL ? " " : "", args != NULL ? args : "") == -1)
+		return -1;
+	c->sent_ns = now_ns();
+	c->state = CS_BUSY;
+	return 0;
+}
+
+/* The request a connection repeats while the phase is RUN. */
+static int
+conn_send_work(struct conn *c)
+{
+	struct bench	*b = c->w->b;
+
+	if (c->role == ROLE_BADLOGIN)
+		return conn_send(c, "LOGIN", b->badpass);
+	return conn_send(c, b->opt.command, NULL);
+}
+
+static void
+conn_greeted(struct conn *c)
+{
+	struct bench	*b = c->w->b;
+	char		*args = NULL;
+	int		 rc;
+
+	switch (c->role) {
+	case ROLE_SESSION:
+		rc = conn_send(c, "RESUME", b->token);
+		c->state = CS_RESUMING;
+		break;
+	case ROLE_LOGIN:
+		if (asprintf(&args, "%s %s", b->quser, b->qpass) == -1)
+			args = NULL;
+		rc = args != NULL ? conn_send(c, "LOGIN", args) : -1;
+		freezero(args, args != NULL ? strlen(args) : 0);
+		break;
+	case ROLE_BADLOGIN:
+	default:
+		c->state = CS_READY;
+		conn_settle(c, true);
+		rc = atomic_load(&b->phase) == PH_RUN ? conn_send_work(c) : 0;
+		break;
+	}
+	if (rc == -1)
+		conn_fail(c, "out of memory");
+}
+
+static void
+conn_resumed(struct conn *c, const struct scp_response *r)
+{
+	char		 why[160];
+	uint64_t	 wait_ms;
+
+	if (r->status != SCP_OK && r->code != NULL &&
+	    (strcmp(r->code, "UNAVAILABLE") == 0 ||
+	    strcmp(r->code, "LIMIT") == 0) && ++c->tries < RESUME_TRIES) {
+		wait_ms = (uint64_t)c->tries * BACKOFF_STEP_MS;
+		if (wait_ms > BACKOFF_MAX_MS)
+			wait_ms = BACKOFF_MAX_MS;
+		c->retry_at = now_ns() + wait_ms * 1000000u;
+		c->state = CS_BACKOFF;
+		c->w->backoff++;
+		c->w->st.retries++;
+		return;
+	}
+	if (r->status != SCP_OK) {
+		(void)snprintf(why, sizeof(why), "RESUME refused: [%s] %s",
+		    r->code != NULL ? r->code : "", r->text != NULL ? r->text : "");
+		conn_fail(c, why);
+		return;
+	}
+	c->state = CS_READY;
+	conn_settle(c, true);
+	if (atomic_load(&c->w->b->phase) == PH_RUN &&
+	    conn_send_work(c) == -1)
+		conn_fail(c, "out of memory");
+}
+
+static void
+conn_logged_in(struct conn *c, const struct scp_response *r)
+{
+	if (r->status != SCP_OK || c->w->token[0] == '\0') {
+		fprintf(stderr, "loadgen: LOGIN failed: %s %s\n",
+		    r->code != NULL ? r->code : "", r->text != NULL ? r->text : "");
+		conn_fail(c, "LOGIN refused");
+		return;
+	}
+	c->state = CS_READY;
+	conn_settle(c, true);
+}
+
+static void
+count_badlogin(struct stats *st, const struct scp_response *r, uint64_t ns)
+{
+	if (r->status == SCP_OK)
+		st->errors++;	/* the wrong password worked?! */
+	else if (r->code != NULL && strcmp(r->code, "LOCKED") == 0)
+		st->locked++;
+	else if (r->code != NULL && strcmp(r->code, "AUTHFAILED") == 0) {
+		st->attempts++;
+		if (samples_add(&st->loginlat, ns) == -1)
+			st->errors++;
+	} else
+		st->errors++;
+}
+
+static void
+count_answer(struct stats *st, const struct scp_response *r, uint64_t ns)
+{
+	if (r->status != SCP_OK) {
+		st->errors++;
+		return;
+	}
+	st->requests++;
+	if (samples_add(&st->lat, ns) == -1)
+		st->errors++;
+}
+
+/* The tagged answer to a work request: count it, then go again. */
+static void
+conn_answered(struct conn *c, const struct scp_response *r)
+{
+	struct stats	*st = &c->w->st;
+	uint64_t	 ns = now_ns() - c->sent_ns;
+
+	c->state = CS_READY;
+	if (atomic_load(&c->w->b->phase) != PH_RUN)
+		return;
+	if (c->role == ROLE_BADLOGIN)
+		count_badlogin(st, r, ns);
+	else
+		count_answer(st, r, ns);
+	if (conn_send_work(c) == -1)
+		conn_fail(c, "out of memory");
+}
+
+static void
+conn_data(struct conn *c, const struct scp_response *r)
+{
+	const char	*token;
+
+	if (c->role != ROLE_LOGIN || strcmp(r->type, "SESSION") != 0)
+		return;
+	if ((token = scp_response_field(r, "token")) == NULL ||
+	    strlcpy(c->w->token, token, sizeof(c->w->token)) >=
+	    sizeof(c->w->token))
+		c->w->token[0] = '\0';
+}
+
+static void
+conn_response(struct conn *c, const struct scp_response *r)
+{
+	if (r->kind == SCP_R_BYE) {
+		conn_fail(c, "the server said BYE");
+		return;
+	}
+	if (c->state == CS_GREETING) {
+		conn_greeted(c);
+		return;
+	}
+	if (r->kind == SCP_R_DATA)
+		conn_data(c, r);
+	if (r->kind != SCP_R_DONE || strcmp(r->tag, c->tag) != 0)
+		return;
+	if (c->state == CS_RESUMING)
+		conn_resumed(c, r);
+	else if (c->role == ROLE_LOGIN)
+		conn_logged_in(c, r);
+	else if (c->state == CS_BUSY)
+		conn_answered(c, r);
+}
+
+/* Hand decrypted bytes to the reader, a response at a time. */
+static int
+conn_feed(struct conn *c, const char *in, size_t len)
+{
+	size_t	 off = 0, used;
+
+	while (off < len && c->reader != NULL) {
+		switch (scp_read(c->reader, in + off, len - off, &used)) {
+		case SCP_REQUEST:
+			conn_response(c, scp_reader_response(c->reader));
+			break;
+		case SCP_MORE:
+			break;
+		default:
+			conn_fail(c, scp_reader_error(c->reader));
+			return -1;
+		}
+		off += used;
+	}
+	return c->reader != NULL ? 0 : -1;
+}
+
+/* Read until TLS has nothing more to give, so nothing stays buffered. */
+static void
+conn_read(struct conn *c)
+{
+	char	 buf[READ_CHUNK];
+	int	 n;
+	bool	 eof;
+
+	while (c->ssl != NULL) {
+		if ((n = SSL_read(c->ssl, buf, sizeof(buf))) > 0) {
+			if (conn_feed(c, buf, (size_t)n) == -1)
+				return;
+			continue;
+		}
+		if (conn_ssl_wait(c, n, &eof) == -1)
+			conn_fail(c, eof ? "closed by the server" :
+			    "TLS read failed");
+		return;
+	}
+}
+
+/* Move a live connection along: write what is queued, read what came. */
+static void
+conn_pump(struct conn *c)
+{
+	if (conn_flush(c) == -1) {
+		conn_fail(c, "TLS write failed");
+		return;
+	}
+	conn_read(c);
+	if (c->ssl == NULL)
+		return;
+	if (conn_flush(c) == -1) {
+		conn_fail(c, "TLS write failed");
+		return;
+	}
+	if (conn_update_interest(c) == -1)
+		conn_fail(c, "epoll_ctl");
+}
+
+static void
+conn_event(struct conn *c)
+{
+	if (c->state == CS_CONNECTING)
+		conn_connected(c);
+	if (c->state == CS_HANDSHAKE)
+		conn_handshake(c);
+	if (c->state >= CS_GREETING)
+		conn_pump(c);
+}
+
+/* ---- workers ---- */
+
+static void
+worker_open_more(struct worker *w)
+{
+	struct conn	*c;
+
+	while (w->opening < w->batch && w->next_open < w->nconns) {
+		c = &w->conns[w->next_open++];
+		w->opening++;
+		if (conn_open(c) == -1) {
+			conn_note(c, strerror(errno));
+			w->st.errors++;
+			conn_close(c);
+		}
+	}
+}
+
+/* RESUME again on connections whose pause is over. */
+static void
+worker_retry(struct worker *w)
+{
+	struct conn	*c;
+	uint64_t	 now = now_ns();
+	size_t		 i;
+
+	for (i = 0; i < w->nconns && w->backoff > 0; i++) {
+		c = &w->conns[i];
+		if (c->state != CS_BACKOFF || c->retry_at > now)
+			continue;
+		w->backoff--;
+		c->state = CS_RESUMING;
+		if (conn_send(c, "RESUME", w->b->token) == -1) {
+			conn_fail(c, "out of memory");
+			continue;
+		}
+		c->state = CS_RESUMING;
+		conn_pump(c);
+	}
+}
+
+/* RUN began: every connection that is up sends its first request. */
+static void
+worker_start(struct worker *w)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	for (i = 0; i < w->nconns; i++) {
+		c = &w->conns[i];
+		if (c->state != CS_READY || c->role == ROLE_LOGIN)
+			continue;
+		if (conn_send_work(c) == -1)
+			conn_fail(c, "out of memory");
+		else
+			conn_pump(c);
+	}
+}
+
+/* A bad-login connection the server dropped comes back during RUN. */
+static void
+worker_reopen(struct worker *w)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	for (i = 0; i < w->nconns; i++) {
+		c = &w->conns[i];
+		if (c->role != ROLE_BADLOGIN || c->state != CS_IDLE)
+			continue;
+		w->st.reconnects++;
+		if (conn_open(c) == -1) {
+			w->st.errors++;
+			conn_close(c);
+		}
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct epoll_event	 evs[EVENTS_MAX];
+	size_t			 k;
+	int			 n, i, phase;
+
+	for (;;) {
+		phase = atomic_load(&w->b->phase);
+		if (phase == PH_STOP)
+			break;
+		if (phase == PH_RUN && w->seen_phase != PH_RUN)
+			worker_start(w);
+		w->seen_phase = phase;
+		if (phase == PH_OPEN)
+			worker_open_more(w);
+		else
+			worker_reopen(w);
+		if (w->backoff > 0)
+			worker_retry(w);
+		if ((n = epoll_wait(w->ep, evs, EVENTS_MAX, WAIT_TICK_MS)) == -1 &&
+		    errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		for (i = 0; i < n; i++)
+			conn_event(evs[i].data.ptr);
+	}
+	for (k = 0; k < w->nconns; k++)
+		conn_close(&w->conns[k]);
+	return NULL;
+}
+
+static struct worker *
+workers_new(struct bench *b, int nthreads, size_t nsession, size_t nbad,
+    enum role sessionrole)
+{
+	struct worker	*ws, *w;
+	size_t		 total = nsession + nbad, i, k;
+	int		 t;
+
+	if ((ws = calloc((size_t)nthreads, sizeof(*ws))) == NULL)
+		die("out of memory");
+	for (t = 0; t < nthreads; t++) {
+		w = &ws[t];
+		w->b = b;
+		w->nconns = total / (size_t)nthreads +
+		    ((size_t)t < total % (size_t)nthreads);
+		w->batch = (size_t)b->opt.batch / (size_t)nthreads + 1;
+		if ((w->conns = calloc(w->nconns + 1, sizeof(*w->conns))) == NULL)
+			die("out of memory");
+		if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+			die("epoll_create1: %s", strerror(errno));
+	}
+	/* Deal connections out in turn so each thread gets a fair mix. */
+	for (i = 0; i < total; i++) {
+		w = &ws[i % (size_t)nthreads];
+		k = i / (size_t)nthreads;
+		w->conns[k].w = w;
+		w->conns[k].fd = -1;
+		w->conns[k].role = i < nsession ? sessionrole : ROLE_BADLOGIN;
+	}
+	return ws;
+}
+
+static void
+workers_start(struct worker *ws, int nthreads)
+{
+	int	 t, rc;
+
+	for (t = 0; t < nthreads; t++)
+		if ((rc = pthread_create(&ws[t].thread, NULL, worker_main,
+		    &ws[t])) != 0)
+			die("pthread_create: %s", strerror(rc));
+}
+
+/* Stop the threads and add up what they counted. */
+static void
+workers_finish(struct bench *b, struct worker *ws, int nthreads,
+    struct stats *sum)
+{
+	int	 t, rc;
+
+	atomic_store(&b->phase, PH_STOP);
+	memset(sum, 0, sizeof(*sum));
+	for (t = 0; t < nthreads; t++) {
+		if ((rc = pthread_join(ws[t].thread, NULL)) != 0)
+			die("pthread_join: %s", strerror(rc));
+		sum->requests += ws[t].st.requests;
+		sum->errors += ws[t].st.errors;
+		sum->attempts += ws[t].st.attempts;
+		sum->locked += ws[t].st.locked;
+		sum->reconnects += ws[t].st.reconnects;
+		sum->retries += ws[t].st.retries;
+		samples_join(&sum->lat, &ws[t].st.lat);
+		samples_join(&sum->loginlat, &ws[t].st.loginlat);
+		free(ws[t].st.lat.v);
+		free(ws[t].st.loginlat.v);
+		free(ws[t].conns);
+		close(ws[t].ep);
+	}
+	free(ws);
+	qsort(sum->lat.v, sum->lat.n, sizeof(uint32_t), cmp_u32);
+	qsort(sum->loginlat.v, sum->loginlat.n, sizeof(uint32_t), cmp_u32);
+}
+
+/* Wait until every connection is up or has failed; how many are up. */
+static size_t
+wait_open(struct bench *b, size_t total)
+{
+	uint64_t	 deadline = now_ns() + OPEN_TIMEOUT_S * 1000000000ull;
+
+	while (atomic_load(&b->settled) < total) {
+		if (now_ns() > deadline) {
+			fprintf(stderr, "loadgen: only %zu of %zu connections "
+			    "settled in %d s\n", atomic_load(&b->settled), total,
+			    OPEN_TIMEOUT_S);
+			break;
+		}
+		sleep_ms(10);
+	}
+	return atomic_load(&b->up);
+}
+
+static void
+bench_reset(struct bench *b)
+{
+	atomic_store(&b->phase, PH_OPEN);
+	atomic_store(&b->settled, 0);
+	atomic_store(&b->up, 0);
+}
+
+/* ---- setup ---- */
+
+static void
+raise_nofile(size_t need)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		die("getrlimit: %s", strerror(errno));
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		die("setrlimit: %s", strerror(errno));
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need + 64)
+		fprintf(stderr, "loadgen: warning: %llu descriptors allowed, "
+		    "%zu connections wanted\n",
+		    (unsigned long long)rl.rlim_cur, need);
+}
+
+static void
+resolve(struct bench *b)
+{
+	struct addrinfo	 hints, *res;
+	unsigned char	 tmp[sizeof(struct in6_addr)];
+	int		 rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(b->opt.host, b->opt.port, &hints, &res)) != 0)
+		die("%s port %s: %s", b->opt.host, b->opt.port,
+		    gai_strerror(rc));
+	if (res->ai_addrlen > sizeof(b->addr))
+		die("address too long");
+	memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
+	b->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	b->host_is_ip = inet_pton(AF_INET, b->opt.host, tmp) == 1 ||
+	    inet_pton(AF_INET6, b->opt.host, tmp) == 1;
+}
+
+/* A value as it goes on the wire; never a literal, which needs a round trip. */
+static char *
+wire_value(const char *what, const char *s)
+{
+	struct scp_buf	 out = { NULL, 0, 0 };
+	size_t		 len = strlen(s);
+
+	if (len == 0 || len > SCP_FIELD_INLINE_MAX || strpbrk(s, "\r\n") ||
+	    scp_put_value(&out, s, len) == -1 || out.data[0] == '{')
+		die("%s cannot be sent on one line", what);
+	return out.data;
+}
+
+/* Log in once for a token: every session after this RESUMEs with it. */
+static void
+fetch_token(struct bench *b)
+{
+	struct worker	*ws;
+	struct stats	 sum;
+
+	if (b->quser == NULL || b->opt.password == NULL)
+		die("--user and --password (or --token) are needed");
+	b->qpass = wire_value("the password", b->opt.password);
+	bench_reset(b);
+	ws = workers_new(b, 1, 1, 0, ROLE_LOGIN);
+	workers_start(ws, 1);
+	if (wait_open(b, 1) != 1)
+		die("could not log in as %s", b->opt.user);
+	if (strlcpy(b->token, ws[0].token, sizeof(b->token)) >= sizeof(b->token))
+		die("token too long");
+	workers_finish(b, ws, 1, &sum);
+	free(sum.lat.v);
+	free(sum.loginlat.v);
+	bench_reset(b);
+}
+
+static void
+print_token(const struct bench *b)
+{
+	uint8_t		 raw[SCP_TOKEN_RAW];
+	unsigned char	 hash[SHA256_DIGEST_LENGTH];
+	size_t		 i;
+
+	if (scp_token_decode(b->token, raw) == -1)
+		die("the server sent a malformed token");
+	if (SHA256(raw, sizeof(raw), hash) == NULL)
+		die("SHA256 failed");
+	explicit_bzero(raw, sizeof(raw));
+	printf("token=%s sha256=", b->token);
+	for (i = 0; i < sizeof(hash); i++)
+		printf("%02x", hash[i]);
+	printf("\n");
+}
+
+/* ---- modes ---- */
+
+static long
+vmrss_kib(pid_t pid)
+{
+	char	 path[64], line[256];
+	FILE	*fp;
+	long	 kib = -1;
+
+	if (snprintf(path, sizeof(path), "/proc/%ld/status",
+	    (long)pid) >= (int)sizeof(path))
+		die("path too long");
+	if ((fp = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(fp);
+	if (kib < 0)
+		die("no VmRSS in %s", path);
+	return kib;
+}
+
+/* Open the sessions, run the closed loops for the given time, total up. */
+static double
+run_window(struct bench *b, size_t nsession, size_t nbad, struct stats *sum)
+{
+	struct worker	*ws;
+	uint64_t	 t0, t1;
+	size_t		 up;
+
+	bench_reset(b);
+	ws = workers_new(b, b->opt.threads, nsession, nbad, ROLE_SESSION);
+	workers_start(ws, b->opt.threads);
+	if ((up = wait_open(b, nsession + nbad)) < nsession + nbad)
+		fprintf(stderr, "loadgen: %zu of %zu connections up\n", up,
+		    nsession + nbad);
+	t0 = now_ns();
+	atomic_store(&b->phase, PH_RUN);
+	sleep_ms((unsigned)b->opt.seconds * 1000);
+	t1 = now_ns();
+	workers_finish(b, ws, b->opt.threads, sum);
+	return (double)(t1 - t0) / 1e9;
+}
+
+static void
+mode_rate(struct bench *b)
+{
+	struct stats	 st;
+	double		 secs;
+
+	secs = run_window(b, (size_t)b->opt.clients, 0, &st);
+	printf("rate command=%s clients=%d seconds=%d requests=%llu "
+	    "rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f retries=%llu "
+	    "errors=%llu\n",
+	    b->opt.command, b->opt.clients, b->opt.seconds,
+	    (unsigned long long)st.requests, st.requests / secs,
+	    samples_pct_ms(&st.lat, 50), samples_pct_ms(&st.lat, 99),
+	    samples_pct_ms(&st.lat, 100), (unsigned long long)st.retries,
+	    (unsigned long long)st.errors);
+	free(st.lat.v);
+	free(st.loginlat.v);
+}
+
+static void
+mode_storm(struct bench *b)
+{
+	struct stats	 st;
+	double		 secs;
+
+	secs = run_window(b, (size_t)b->opt.clients, (size_t)b->opt.bad, &st);
+	printf("storm clients=%d bad=%d seconds=%d noop_requests=%llu "
+	    "noop_rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f "
+	    "login_attempts=%llu login_rps=%.1f login_p50_ms=%.3f "
+	    "locked=%llu reconnects=%llu errors=%llu\n",
+	    b->opt.clients, b->opt.bad, b->opt.seconds,
+	    (unsigned long long)st.requests, st.requests / secs,
+	    samples_pct_ms(&st.lat, 50), samples_pct_ms(&st.lat, 99),
+	    samples_pct_ms(&st.lat, 100), (unsigned long long)st.attempts,
+	    st.attempts / secs, samples_pct_ms(&st.loginlat, 50),
+	    (unsigned long long)st.locked, (unsigned long long)st.reconnects,
+	    (unsigned long long)st.errors);
+	free(st.lat.v);
+	free(st.loginlat.v);
+}
+
+static void
+mode_idle(struct bench *b)
+{
+	struct worker	*ws;
+	struct stats	 st;
+	size_t		 up;
+	long		 before, after, closed;
+	uint64_t	 t0;
+	double		 opensecs;
+
+	if (b->opt.pid <= 0)
+		die("idle needs --pid of the server");
+	before = vmrss_kib(b->opt.pid);
+	bench_reset(b);
+	t0 = now_ns();
+	ws = workers_new(b, b->opt.threads, (size_t)b->opt.clients, 0,
+	    ROLE_SESSION);
+	workers_start(ws, b->opt.threads);
+	up = wait_open(b, (size_t)b->opt.clients);
+	opensecs = (double)(now_ns() - t0) / 1e9;
+	sleep_ms((unsigned)b->opt.settle * 1000);
+	after = vmrss_kib(b->opt.pid);
+	workers_finish(b, ws, b->opt.threads, &st);
+	sleep_ms(1000);
+	closed = vmrss_kib(b->opt.pid);
+	printf("idle clients=%d sessions=%zu open_seconds=%.1f "
+	    "rss_before_kib=%ld rss_after_kib=%ld rss_closed_kib=%ld "
+	    "total_kib=%ld per_session_kib=%.1f retries=%llu errors=%llu\n",
+	    b->opt.clients, up, opensecs, before, after, closed,
+	    after - before, up > 0 ? (double)(after - before) / up : 0.0,
+	    (unsigned long long)st.retries, (unsigned long long)st.errors);
+	free(st.lat.v);
+	free(st.loginlat.v);
+}
+
+/* ---- command line ---- */
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: loadgen [--host H] [--port P] --ca FILE\n"
+	    "               (--user U --password P | --token T)\n"
+	    "               [--threads N] [--batch N] MODE\n"
+	    "  token                                  print a token and its SHA-256\n"
+	    "  rate  --clients N --seconds S --command NOOP|WHOAMI\n"
+	    "  idle  --clients N --pid PID [--settle S]\n"
+	    "  storm --clients N --bad M --seconds S\n");
+	exit(2);
+}
+
+static int
+number(const char *what, const char *s, long long lo, long long hi)
+{
+	const char	*err;
+	long long	 v;
+
+	v = strtonum(s, lo, hi, &err);
+	if (err != NULL)
+		die("%s %s: %s", what, s, err);
+	return (int)v;
+}
+
+static enum mode
+parse_mode(const char *s)
+{
+	if (strcmp(s, "token") == 0)
+		return MODE_TOKEN;
+	if (strcmp(s, "rate") == 0)
+		return MODE_RATE;
+	if (strcmp(s, "idle") == 0)
+		return MODE_IDLE;
+	if (strcmp(s, "storm") == 0)
+		return MODE_STORM;
+	usage();
+}
+
+static void
+parse_args(int argc, char *argv[], struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'h' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password", required_argument, NULL, 'P' },
+		{ "token", required_argument, NULL, 'T' },
+		{ "command", required_argument, NULL, 'c' },
+		{ "clients", required_argument, NULL, 'n' },
+		{ "bad", required_argument, NULL, 'b' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "settle", required_argument, NULL, 'S' },
+		{ "pid", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h': o->host = optarg; break;
+		case 'p': o->port = optarg; break;
+		case 'C': o->ca = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'P': o->password = optarg; break;
+		case 'T': o->token = optarg; break;
+		case 'c': o->command = optarg; break;
+		case 'n': o->clients = number("--clients", optarg, 0, 1000000); break;
+		case 'b': o->bad = number("--bad", optarg, 0, 100000); break;
+		case 's': o->seconds = number("--seconds", optarg, 1, 86400); break;
+		case 't': o->threads = number("--threads", optarg, 1, 64); break;
+		case 'B': o->batch = number("--batch", optarg, 1, 100000); break;
+		case 'S': o->settle = number("--settle", optarg, 0, 3600); break;
+		case 'i': o->pid = number("--pid", optarg, 1, INT_MAX); break;
+		default: usage();
+		}
+	}
+	if (optind + 1 != argc || o->ca == NULL)
+		usage();
+	o->mode = parse_mode(argv[optind]);
+	if (strcasecmp(o->command, "NOOP") != 0 &&
+	    strcasecmp(o->command, "WHOAMI") != 0)
+		die("--command must be NOOP or WHOAMI");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct bench	 b;
+	struct options		*o = &b.opt;
+
+	o->host = "127.0.0.1";
+	o->port = "7144";
+	o->command = "NOOP";
+	o->clients = 32;
+	o->seconds = 10;
+	o->threads = 2;
+	o->batch = 100;
+	o->settle = 2;
+	o->password = getenv("LOADGEN_PASSWORD");
+	parse_args(argc, argv, o);
+
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal: %s", strerror(errno));
+	raise_nofile((size_t)o->clients + (size_t)o->bad);
+	b.ctx = tls_setup(o->ca);
+	resolve(&b);
+	if (o->user != NULL)
+		b.quser = wire_value("the user name", o->user);
+	/* Each bad attempt must cost a real verify: the user exists. */
+	if (asprintf(&b.badpass, "%s \"not-the-password\"",
+	    b.quser != NULL ? b.quser : "admin") == -1)
+		die("out of memory");
+	if (o->token != NULL && o->mode != MODE_TOKEN) {
+		if (strlcpy(b.token, o->token, sizeof(b.token)) >=
+		    sizeof(b.token) || scp_token_decode(b.token,
+		    (uint8_t[SCP_TOKEN_RAW]){ 0 }) == -1)
+			die("--token is not a session token");
+	} else
+		fetch_token(&b);
+
+	switch (o->mode) {
+	case MODE_TOKEN:
+		print_token(&b);
+		break;
+	case MODE_RATE:
+		mode_rate(&b);
+		break;
+	case MODE_IDLE:
+		mode_idle(&b);
+		break;
+	case MODE_STORM:
+		mode_storm(&b);
+		break;
+	}
+	if (fflush(stdout) == EOF)
+		die("stdout: %s", strerror(errno));
+	SSL_CTX_free(b.ctx);
+	free(b.badpass);
+	free(b.quser);
+	freezero(b.qpass, b.qpass != NULL ? strlen(b.qpass) : 0);
+	return 0;
+}
