@@ -127,7 +127,9 @@ void			 scp_parser_free(struct scp_parser *);
 /*
  * Feed bytes. *used says how many were taken; call again with the rest
  * after handling the result. After SCP_REQUEST, SCP_SKIPPED or SCP_REJECT the
- * next call starts a new request and frees the last one's memory.
+ * next call starts a new request and frees the last one's memory (a call
+ * with no input, len 0, does that too: idle connections then hold little,
+ * and no password stays in the heap).
  */
 enum scp_result		 scp_parse(struct scp_parser *, const char *, size_t,
 			    size_t *used);

@@ -296,11 +296,31 @@ cmd_login(struct conn *c, const struct scp_item **args)
 
 /* ---- RESUME ---- */
 
+/* True when an api function refused with one of our codes. */
+static bool
+refused_by_api(const PGresult *res)
+{
+	const char	*state;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return false;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state != NULL && scp_code_from_sqlstate(state) != SCP_CODE_NONE;
+}
+
 static void
 resume_done(void *arg, enum db_status st, const PGresult *res)
 {
 	struct session_op	*op = arg;
 
+	/*
+	 * A token that is no good is answered without touching the session
+	 * this connection may already hold: after NO nothing has changed.
+	 */
+	if (conn_alive(op->c) && st == DB_OK && refused_by_api(res)) {
+		op_fail(op, SCP_CODE_EXPIRED, "session expired; log in again");
+		return;
+	}
 	if (!op_usable(op, st, res))
 		return;
 	if (PQntuples(res) != 1 || PQnfields(res) < 4) {

@@ -406,17 +406,19 @@ conn_parsed(struct conn *c, enum scp_result r)
 static void
 conn_process(struct conn *c)
 {
-	size_t	used;
-	bool	go = true;
+	enum scp_result	r;
+	size_t		used;
+	bool		go = true, again = false;
 
 	/* An answer given inside dispatch must not parse under our feet. */
 	if (c->parsing)
 		return;
 	c->parsing = true;
-	while (go && c->pending.len > 0 && c->state == CONN_READY) {
-		go = conn_parsed(c, scp_parse(c->parser, c->pending.data,
-		    c->pending.len, &used));
+	while (go && (c->pending.len > 0 || again) && c->state == CONN_READY) {
+		r = scp_parse(c->parser, c->pending.data, c->pending.len, &used);
 		scp_buf_consume(&c->pending, used);
+		again = r == SCP_LITERAL;
+		go = conn_parsed(c, r);
 	}
 	c->parsing = false;
 	if (c->pending.len == 0)
@@ -428,8 +430,9 @@ conn_process(struct conn *c)
 void
 conn_input(struct conn *c, const char *data, size_t len)
 {
-	size_t	used;
-	bool	go = true;
+	enum scp_result	r;
+	size_t		used;
+	bool		go = true, again = false;
 
 	/* Earlier input goes first; parse straight from the read buffer otherwise. */
 	if (c->pending.len > 0 || c->state != CONN_READY) {
@@ -440,11 +443,17 @@ conn_input(struct conn *c, const char *data, size_t len)
 		conn_process(c);
 		return;
 	}
+	/*
+	 * After a literal is decided the parser has something to say even
+	 * without new input (a refusal ends the request at once).
+	 */
 	c->parsing = true;
-	while (go && len > 0) {
-		go = conn_parsed(c, scp_parse(c->parser, data, len, &used));
+	while (go && (len > 0 || again)) {
+		r = scp_parse(c->parser, data, len, &used);
 		data += used;
 		len -= used;
+		again = r == SCP_LITERAL;
+		go = conn_parsed(c, r);
 	}
 	c->parsing = false;
 	if (len > 0 && conn_alive(c) && c->state != CONN_CLOSING &&

@@ -226,7 +226,7 @@ class TestLiterals(FramingCase):
 
     def test_refused_sync_literal_then_next_request(self):
         self.conn.send("a1 LOGIN %s {5000000}\r\n" % USER)
-        lines = self.conn.read_until_tag("a1")
+        lines = self.conn.read_until_tag("a1", timeout=5)
         self.assertEqual(len(lines), 1, lines)     # no "+ OK" first
         self.assertCompletion(lines, "a1", "NO", "TOOBIG")
         # The client sends no octets; the next line is a new request.
