@@ -583,6 +583,8 @@ scp_parse(struct scp_parser *p, const char *in, size_t len, size_t *used)
 	int	 r;
 
 	*used = 0;
+	if (in == NULL)
+		in = "";	/* no input: keep pointer arithmetic defined */
 	if (p->state == PS_DEAD)
 		return SCP_CLOSE;
 	if (p->done)

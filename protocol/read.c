@@ -398,6 +398,8 @@ scp_read(struct scp_reader *r, const char *in, size_t len, size_t *used)
 	int	 rc;
 
 	*used = 0;
+	if (in == NULL)
+		in = "";	/* no input: keep pointer arithmetic defined */
 	if (r->state == RS_DEAD)
 		return SCP_CLOSE;
 	if (r->done)

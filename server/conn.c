@@ -329,10 +329,25 @@ conn_linger(struct conn *c)
 	conn_flush(c);
 }
 
+/*
+ * Let the parser free the request it held (its arguments may include a
+ * password) instead of keeping it until the next octet arrives.
+ */
+static void
+conn_forget_request(struct conn *c)
+{
+	size_t	used;
+
+	(void)scp_parse(c->parser, NULL, 0, &used);
+}
+
 void
 conn_done(struct conn *c)
 {
-	if (!conn_alive(c) || c->state == CONN_CLOSING)
+	if (!conn_alive(c))
+		return;
+	conn_forget_request(c);
+	if (c->state == CONN_CLOSING)
 		return;
 	c->state = CONN_READY;
 	c->cmd = NULL;
@@ -374,6 +389,8 @@ conn_parsed(struct conn *c, enum scp_result r)
 		return false;
 	case SCP_REQUEST:
 		dispatch_request(c, scp_parser_request(c->parser));
+		if (c->state == CONN_READY)
+			conn_forget_request(c);
 		break;
 	case SCP_LITERAL:
 		dispatch_literal(c, scp_parser_partial(c->parser),

@@ -153,26 +153,16 @@ static bool
 dispatch_bind(struct conn *c, const struct scp_request *req, size_t words,
     const struct scp_item **args)
 {
-	const struct scp_cmd	*cmd = c->cmd;
 	const char		*bad = NULL;
 	enum scp_code		 code = SCP_CODE_INVALID;
 	char			 err[160];
-	size_t			 i;
 
-	if (scp_cmd_bind(cmd, req, words, args, &bad, &code, err,
+	/* Binding also checks each value against its declared type. */
+	if (scp_cmd_bind(c->cmd, req, words, args, &bad, &code, err,
 	    sizeof(err)) == -1) {
 		conn_complete(c, code == SCP_CODE_TOOBIG ? SCP_BAD : SCP_NO,
 		    code, bad, err);
 		return false;
-	}
-	for (i = 0; i < cmd->nargs; i++) {
-		if (args[i] == NULL)
-			continue;
-		if (scp_type_check(&cmd->args[i], args[i], err, sizeof(err)) == -1) {
-			conn_complete(c, SCP_NO, SCP_CODE_INVALID,
-			    cmd->args[i].name, err);
-			return false;
-		}
 	}
 	return true;
 }

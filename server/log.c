@@ -27,7 +27,7 @@ log_init(int verbose, const char *progname)
 		log_prog = progname;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_emit(const char *level, const char *suffix, const char *fmt, va_list ap)
 {
 	char		 msg[1024], stamp[32];

@@ -167,8 +167,10 @@ BEGIN
 		    MESSAGE = 'session expired';
 	END IF;
 
+	-- Writing last_seen on every request would make every read a write;
+	-- a tenth of the idle time (at most a minute) is close enough.
 	IF now() - v_session.last_seen
-	    >= make_interval(secs => greatest(1, v_session.idle_seconds / 10)) THEN
+	    >= make_interval(secs => least(60, v_session.idle_seconds / 10.0)) THEN
 		UPDATE scc.session s SET last_seen = now()
 		WHERE s.token_hash = p_token_hash;
 	END IF;

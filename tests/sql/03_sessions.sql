@@ -49,15 +49,15 @@ BEGIN
 END
 $$;
 
--- last_seen is written only when it has aged a tenth of the idle limit
--- (3600 s here: 360 s); RESUME always writes it.
-UPDATE scc.session SET last_seen = now() - interval '100 s'
+-- last_seen is written only when it has aged a tenth of the idle limit,
+-- at most 60 s (3600 s here: 60 s); RESUME always writes it.
+UPDATE scc.session SET last_seen = now() - interval '30 s'
 WHERE token_hash = t.tok('lead');
 SELECT * FROM api.whoami(t.tok('lead'));
 DO $$
 BEGIN
 	PERFORM t.check('a recent last_seen is not rewritten',
-	    (SELECT last_seen < now() - interval '99 s' FROM scc.session
+	    (SELECT last_seen < now() - interval '29 s' FROM scc.session
 	     WHERE token_hash = t.tok('lead')));
 END
 $$;
