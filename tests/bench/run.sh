@@ -11,6 +11,7 @@
 #
 set -eu
 
+HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-.}" && pwd)
 SCCD=$BUILD/sccd
 LOADGEN=$BUILD/tests/bench/loadgen
@@ -126,12 +127,13 @@ echo "$WHOAMI"
 wait "$TOP_PID" || true
 
 echo "== pgbench: api.whoami as scc_app, $CLIENTS clients, 2 threads"
-printf "SELECT * FROM api.whoami('\\\\x%s'::bytea);\n" "$HASH" > "$WORK/whoami.sql"
+# A copy the instance's owner can read, whatever the source tree's modes.
+cp "$HERE/whoami.sql" "$WORK/whoami.sql"
 chmod 644 "$WORK/whoami.sql"
 as_owner "$PGBENCH" -h "$INST/run" -U scc_app -n -M prepared -c "$CLIENTS" -j 2 \
-    -T "$SECONDS_EACH" -f "$WORK/whoami.sql" scc > "$WORK/pgbench.log" 2>&1 ||
-    { cat "$WORK/pgbench.log" >&2; exit 1; }
-PG_TPS=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$WORK/pgbench.log")
+    -T "$SECONDS_EACH" -D "token_hash=\\x$HASH" -f "$WORK/whoami.sql" scc \
+    > "$WORK/pgbench.log" 2>&1 || { cat "$WORK/pgbench.log" >&2; exit 1; }
+PG_TPS=$(sed -n 's/^tps = \([0-9]*\.[0-9]\).*/\1/p' "$WORK/pgbench.log")
 PG_LAT=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.log")
 echo "pgbench clients=$CLIENTS threads=2 seconds=$SECONDS_EACH tps=$PG_TPS latency_avg_ms=$PG_LAT"
 
