@@ -3,6 +3,7 @@
  * settings, and hands over to one command (or the shell).
  */
 #include <err.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,8 @@ main(int argc, char **argv)
 	char		 err[SETTINGS_ERR_MAX];
 	int		 r;
 
+	/* Line editing needs to know how the terminal encodes characters. */
+	(void)setlocale(LC_CTYPE, "");
 	/* A server that hangs up must show as an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	if (cmdline_parse(&cmd, argc, argv) == -1) {

@@ -14,44 +14,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <editline/readline.h>
-
 #include "conn.h"
 #include "net.h"
+#include "raw.h"
 #include "request.h"
 #include "scc.h"
 #include "token.h"
 
-#define RAW_DRAIN_MS	5000		/* after end of input */
 #define RAW_INPUT_MAX	(1024 * 1024)	/* unsent input before we stop reading */
 #define RAW_READ_CHUNK	16384
 
-struct raw {
-	struct conn	*conn;
-	struct scp_buf	 in;		/* input not yet sent */
-	char		**tags;		/* requests not yet answered, oldest first */
-	size_t		 ntags;
-	char		 tag[SCP_TAG_MAX + 1];	/* of the request being sent */
-	uint64_t	 literal_left;	/* octets of a literal still to come */
-	bool		 continuing;	/* the request goes on after a literal */
-	bool		 held;		/* waiting for "+" before the octets */
-	bool		 dropping;	/* refused literal: skip it and its line */
-	bool		 eof;		/* no more input */
-	bool		 bye;		/* the server said goodbye */
-	bool		 failed;
-	bool		 tty;
-	bool		 redraw;	/* output went over the prompt */
-};
-
-/* readline's line callback takes no argument. */
-static struct raw	*raw_active;
 
 static void
 raw_tap(const char *data, size_t len, void *arg)
 {
 	struct raw	*raw = arg;
 
-	if (raw != NULL && raw->tty && !raw->redraw) {
+	if (raw != NULL && raw->prompting && !raw->redraw) {
 		/* Clear the prompt line; it is drawn again below the output. */
 		fputs("\r\033[K", stdout);
 		raw->redraw = true;
@@ -63,13 +42,13 @@ raw_tap(const char *data, size_t len, void *arg)
 static void
 tag_push(struct raw *raw, const char *line, size_t len)
 {
-	char	**grown;
-	size_t	  n;
+	const char	 *sp;
+	char		**grown;
+	size_t		  n;
 
-	n = strcspn(line, " ");
-	if (n > len)
-		n = len;
-	if (n == 0 || n > SCP_TAG_MAX)
+	sp = memchr(line, ' ', len);
+	n = sp != NULL ? (size_t)(sp - line) : len;
+	if (n > SCP_TAG_MAX)
 		n = 0;
 	memcpy(raw->tag, line, n);
 	raw->tag[n] = '\0';
@@ -169,9 +148,8 @@ drop_input(struct raw *raw)
 	}
 }
 
-/* Send what the input holds, as far as the protocol lets us go now. */
-static int
-pump(struct raw *raw)
+int
+raw_pump(struct raw *raw)
 {
 	const char	*nl;
 	size_t		 n;
@@ -231,19 +209,14 @@ on_response(struct raw *raw, const struct scp_response *r)
 	}
 }
 
-/* Everything the server has sent so far; -1 once the connection is gone. */
-static int
-drain_server(struct raw *raw)
+int
+raw_drain(struct raw *raw)
 {
 	const struct scp_response	*r;
 	enum conn_status		 st;
 
 	while ((st = conn_next(raw->conn, 0, &r)) == CONN_READY)
 		on_response(raw, r);
-	if (raw->redraw && raw->tty && !raw->eof) {
-		rl_forced_update_display();
-		raw->redraw = false;
-	}
 	if (st == CONN_TIMEOUT)
 		return 0;
 	if (st == CONN_EOF && !raw->bye)
@@ -252,35 +225,12 @@ drain_server(struct raw *raw)
 	return -1;
 }
 
-static void
-raw_line(char *line)
-{
-	struct raw	*raw = raw_active;
-
-	if (line == NULL) {
-		raw->eof = true;
-		rl_callback_handler_remove();
-		fputs("\n", stdout);
-		return;
-	}
-	if (line[0] != '\0')
-		add_history(line);
-	if (scp_buf_addstr(&raw->in, line) == -1 ||
-	    scp_buf_addstr(&raw->in, "\n") == -1)
-		raw->failed = true;
-	free(line);
-}
-
 static int
 read_input(struct raw *raw)
 {
 	char	 chunk[RAW_READ_CHUNK];
 	ssize_t	 n;
 
-	if (raw->tty) {
-		rl_callback_read_char();
-		return raw->failed ? -1 : 0;
-	}
 	n = read(STDIN_FILENO, chunk, sizeof(chunk));
 	if (n == -1 && errno == EINTR)
 		return 0;
@@ -311,7 +261,11 @@ poll_timeout(struct raw *raw, int64_t deadline)
 	return left < 0 ? 0 : (int)left;
 }
 
-static int
+/*
+ * Input from a pipe or file: poll() both sides until the input ends, then
+ * give the server RAW_DRAIN_MS to answer what is still open.
+ */
+int
 raw_loop(struct raw *raw)
 {
 	struct pollfd	 pfd[2];
@@ -319,7 +273,7 @@ raw_loop(struct raw *raw)
 	int		 n;
 
 	for (;;) {
-		if (pump(raw) == -1 || raw->failed)
+		if (raw_pump(raw) == -1 || raw->failed)
 			return SCC_EXIT_CONN;
 		if (raw->eof && deadline < 0)
 			deadline = net_deadline(RAW_DRAIN_MS);
@@ -339,7 +293,7 @@ raw_loop(struct raw *raw)
 		if (pfd[0].revents != 0 && read_input(raw) == -1)
 			return SCC_EXIT_CONN;
 		if ((pfd[1].revents != 0 || conn_buffered(raw->conn)) &&
-		    drain_server(raw) == -1)
+		    raw_drain(raw) == -1)
 			return raw->bye ? SCC_EXIT_OK : SCC_EXIT_CONN;
 	}
 	if (raw->ntags > 0) {
@@ -383,6 +337,7 @@ raw_free(struct raw *raw)
 		free(raw->tags[i]);
 	free(raw->tags);
 	scp_buf_free(&raw->in);
+	raw_tty_close(raw);
 }
 
 int
@@ -404,15 +359,7 @@ cmd_raw(struct client *cl, const struct cmdline *cmd)
 		return SCC_EXIT_CONN;
 	}
 	conn_set_tap(raw.conn, raw_tap, &raw);
-	if (raw.tty) {
-		raw_active = &raw;
-		using_history();
-		rl_callback_handler_install("raw> ", raw_line);
-	}
-	r = raw_loop(&raw);
-	if (raw.tty && !raw.eof)
-		rl_callback_handler_remove();
-	raw_active = NULL;
+	r = raw.tty ? raw_tty_loop(&raw) : raw_loop(&raw);
 	conn_close(raw.conn);
 	raw_free(&raw);
 	return r;
