@@ -67,13 +67,14 @@ main(int argc, char **argv)
 	struct cmdline	 cmd;
 	struct settings	 set;
 	struct client	 cl;
-	char		 err[SETTINGS_ERR_MAX];
+	char		 errbuf[SETTINGS_ERR_MAX];
 	int		 r;
 
 	/* Line editing needs to know how the terminal encodes characters. */
 	(void)setlocale(LC_CTYPE, "");
 	/* A server that hangs up must show as an error, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		err(SCC_EXIT_USAGE, "signal");
 	if (cmdline_parse(&cmd, argc, argv) == -1) {
 		help_usage(stderr);
 		return SCC_EXIT_USAGE;
@@ -89,8 +90,8 @@ main(int argc, char **argv)
 		cmdline_free(&cmd);
 		return SCC_EXIT_OK;
 	}
-	if (settings_resolve(&set, &cmd.flags, err, sizeof(err)) == -1) {
-		warnx("%s", err);
+	if (settings_resolve(&set, &cmd.flags, errbuf, sizeof(errbuf)) == -1) {
+		warnx("%s", errbuf);
 		cmdline_free(&cmd);
 		return SCC_EXIT_USAGE;
 	}

@@ -35,8 +35,9 @@ raw_tap(const char *data, size_t len, void *arg)
 		fputs("\r\033[K", stdout);
 		raw->redraw = true;
 	}
-	fwrite(data, 1, len, stdout);
-	fflush(stdout);
+	if ((fwrite(data, 1, len, stdout) != len || fflush(stdout) == EOF) &&
+	    raw != NULL)
+		raw->failed = true;
 }
 
 static void

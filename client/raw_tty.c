@@ -68,7 +68,7 @@ tty_getc(EditLine *el, wchar_t *wc)
 				return -1;
 			}
 			if (raw->redraw) {
-				el_set(el, EL_REFRESH);
+				(void)el_set(el, EL_REFRESH);
 				raw->redraw = false;
 			}
 		}
@@ -90,17 +90,17 @@ tty_open(struct raw *raw)
 
 	raw->el = el_init(getprogname(), stdin, stdout, stderr);
 	raw->hist = history_init();
-	if (raw->el == NULL || raw->hist == NULL) {
+	if (raw->el == NULL || raw->hist == NULL ||
+	    history(raw->hist, &ev, H_SETSIZE, RAW_HISTORY) == -1 ||
+	    el_set(raw->el, EL_CLIENTDATA, raw) != 0 ||
+	    el_set(raw->el, EL_GETCFN, tty_getc) != 0 ||
+	    el_set(raw->el, EL_PROMPT, tty_prompt) != 0 ||
+	    el_set(raw->el, EL_EDITOR, "emacs") != 0 ||
+	    el_set(raw->el, EL_SIGNAL, 1) != 0 ||
+	    el_set(raw->el, EL_HIST, history, raw->hist) != 0) {
 		warnx("cannot set up line editing");
 		return -1;
 	}
-	history(raw->hist, &ev, H_SETSIZE, RAW_HISTORY);
-	el_set(raw->el, EL_CLIENTDATA, raw);
-	el_set(raw->el, EL_GETCFN, tty_getc);
-	el_set(raw->el, EL_PROMPT, tty_prompt);
-	el_set(raw->el, EL_EDITOR, "emacs");
-	el_set(raw->el, EL_SIGNAL, 1);
-	el_set(raw->el, EL_HIST, history, raw->hist);
 	/* ~/.editrc may rebind keys; a missing one is normal. */
 	(void)el_source(raw->el, NULL);
 	return 0;
@@ -139,7 +139,7 @@ raw_tty_loop(struct raw *raw)
 			break;
 		}
 		if (strspn(line, " \t\r\n") < (size_t)count)
-			history(raw->hist, &ev, H_ENTER, line);
+			(void)history(raw->hist, &ev, H_ENTER, line);
 		if (scp_buf_add(&raw->in, line, count) == -1)
 			raw->failed = true;
 	}

@@ -241,7 +241,7 @@ shell_run(struct client *cl)
 		for (p = line; isspace((unsigned char)*p); p++)
 			;
 		if (*p != '\0' && keep_in_history(p))
-			add_history(p);
+			(void)add_history(p);
 		if (is_quit(p)) {
 			free(line);
 			break;

@@ -14,7 +14,7 @@ sys.path.insert(0, HERE)
 import instance  # noqa: E402
 
 MODULES = ["test_tls", "test_framing", "test_session", "test_client",
-           "test_limits", "test_database"]
+           "test_limits", "test_reload", "test_database"]
 
 
 class CountingResult(unittest.TextTestResult):
