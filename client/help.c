@@ -2,13 +2,14 @@
  * Usage text. The list of protocol commands is read from libscp's command
  * table, so it can never disagree with what the server accepts.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "scc.h"
 #include "scp_cmd.h"
 
-#define SIGNATURE_MAX	256
 #define HELP_COLUMN	30
 
 static const char synopsis[] =
@@ -26,6 +27,10 @@ static const char manual_head[] =
 "COMMANDS\n";
 
 static const char manual_tail[] =
+"\n"
+"  login asks for the password without echo. When standard input is not a\n"
+"  terminal it reads the user (unless given) and then the password as lines\n"
+"  from it instead, for scripts.\n"
 "\n"
 "OPTIONS\n"
 "  -H, --host HOST       server name or address (default localhost)\n"
@@ -83,64 +88,67 @@ help_usage(FILE *fp)
 	fputs(synopsis, fp);
 }
 
-static void
-append(char *buf, size_t size, const char *word)
+/* One argument as help shows it: "SCHOOL", "[all]", "level=", "[after=]". */
+static int
+arg_word(struct scp_buf *out, const struct scp_argdef *a)
 {
-	if (buf[0] != '\0')
-		(void)strlcat(buf, " ", size);
-	/* A cut signature is still readable; nothing depends on its length. */
-	(void)strlcat(buf, word, size);
+	bool	 optional = !(a->flags & SCP_ARG_REQUIRED);
+	size_t	 i, start;
+	int	 r;
+
+	if (scp_buf_addstr(out, optional ? " [" : " ") == -1)
+		return -1;
+	start = out->len;
+	if (!(a->flags & SCP_ARG_POSITIONAL))
+		r = scp_buf_printf(out, "%s=", a->name);
+	else if (a->type == SCP_T_ENUM && a->choices != NULL)
+		r = scp_buf_addstr(out, a->choices);
+	else {
+		/* Positional arguments read as placeholders: CASE, MEETING. */
+		r = scp_buf_addstr(out, a->name);
+		for (i = start; r == 0 && i < out->len; i++)
+			out->data[i] = toupper((unsigned char)out->data[i]);
+	}
+	if (r == -1 || (optional && scp_buf_addstr(out, "]") == -1))
+		return -1;
+	return 0;
 }
 
 /* "LOGIN USER PASSWORD", "LOGOUT [all]", "SCHOOL LIST [level=]". */
-static void
-signature(const struct scp_cmd *cmd, char *buf, size_t size)
+static int
+signature(const struct scp_cmd *cmd, struct scp_buf *out)
 {
-	const struct scp_argdef	*a;
-	char			 word[SCP_NAME_MAX + 64];
-	size_t			 i, j;
+	size_t	 i;
 
-	buf[0] = '\0';
-	append(buf, size, cmd->name);
-	for (i = 0; i < cmd->nargs; i++) {
-		a = &cmd->args[i];
-		if ((a->flags & SCP_ARG_POSITIONAL) && a->type == SCP_T_ENUM &&
-		    a->choices != NULL)
-			snprintf(word, sizeof(word), "%s", a->choices);
-		else if (a->flags & SCP_ARG_POSITIONAL) {
-			snprintf(word, sizeof(word), "%s", a->name);
-			for (j = 0; word[j] != '\0'; j++)
-				if (word[j] >= 'a' && word[j] <= 'z')
-					word[j] -= 'a' - 'A';
-		} else
-			snprintf(word, sizeof(word), "%s=", a->name);
-		if (!(a->flags & SCP_ARG_REQUIRED)) {
-			char	 opt[sizeof(word) + 2];
-
-			snprintf(opt, sizeof(opt), "[%s]", word);
-			append(buf, size, opt);
-		} else
-			append(buf, size, word);
-	}
+	scp_buf_reset(out);
+	if (scp_buf_addstr(out, cmd->name) == -1)
+		return -1;
+	for (i = 0; i < cmd->nargs; i++)
+		if (arg_word(out, &cmd->args[i]) == -1)
+			return -1;
+	return 0;
 }
 
 void
 help_protocol(FILE *fp)
 {
-	char	 sig[SIGNATURE_MAX];
-	size_t	 i;
+	struct scp_buf	 sig = { NULL, 0, 0 };
+	const char	*help;
+	size_t		 i;
 
 	fprintf(fp, "Protocol commands (for 'scc raw', or after '.' in the "
 	    "shell):\n");
 	for (i = 0; i < scp_ncommands; i++) {
-		signature(&scp_commands[i], sig, sizeof(sig));
-		if (strlen(sig) < HELP_COLUMN)
-			fprintf(fp, "  %-*s %s\n", HELP_COLUMN, sig,
-			    scp_commands[i].help);
+		help = scp_commands[i].help != NULL ? scp_commands[i].help : "";
+		if (signature(&scp_commands[i], &sig) == -1)
+			fprintf(fp, "  %s\n", scp_commands[i].name);
+		else if (sig.len < HELP_COLUMN)
+			fprintf(fp, "  %-*s %s\n", HELP_COLUMN, sig.data, help);
 		else
-			fprintf(fp, "  %s\n  %-*s %s\n", sig, HELP_COLUMN, "",
-			    scp_commands[i].help);
+			fprintf(fp, "  %s\n  %-*s %s\n", sig.data, HELP_COLUMN, "",
+			    help);
 	}
+	scp_buf_free(&sig);
 }
 
 void

@@ -55,6 +55,7 @@ struct conn {
 	bool			 line_timer;	/* the timer is a line deadline */
 	bool			 drain;		/* server stopping: close when idle */
 	bool			 parsing;	/* inside the parse loop */
+	bool			 lingering;	/* half-closed, discarding input */
 	/* session */
 	bool			 authed;
 	unsigned		 role;

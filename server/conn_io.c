@@ -3,6 +3,7 @@
  * write; both are states of the connection, never loops. Every SSL_* result
  * goes through conn_tls_result().
  */
+#include <sys/socket.h>
 #include <errno.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@
 #define READ_BUDGET	(64 * 1024)	/* octets per wakeup, for fairness */
 #define WRITE_CHUNK	(16 * 1024)
 #define PENDING_MAX	(64 * 1024)	/* read ahead while a request is busy */
+
+static void	conn_linger_read(struct conn *);
 
 enum io_result
 conn_tls_result(struct conn *c, int ret, const char *op)
@@ -63,9 +66,9 @@ conn_update_events(struct conn *c)
 		return;
 	want_read = c->state != CONN_CLOSING &&
 	    (c->state != CONN_BUSY || c->pending.len < PENDING_MAX);
-	want_read = want_read || c->write_wants_read;
-	want_write = c->read_wants_write ||
-	    (evbuffer_get_length(c->out) > 0 && !c->write_wants_read);
+	want_read = want_read || c->write_wants_read || c->lingering;
+	want_write = !c->lingering && (c->read_wants_write ||
+	    (evbuffer_get_length(c->out) > 0 && !c->write_wants_read));
 	if (want_read)
 		(void)event_add(c->rev, NULL);
 	else
@@ -116,7 +119,9 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	conn_hold(c);
-	if (c->state == CONN_HANDSHAKE)
+	if (c->lingering)
+		conn_linger_read(c);
+	else if (c->state == CONN_HANDSHAKE)
 		conn_handshake(c);
 	else {
 		if (c->write_wants_read)
@@ -149,17 +154,33 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 	conn_release(c);
 }
 
+/*
+ * Everything is written: send close_notify, stop sending, and read what the
+ * peer still sends until it closes too (or the closing timer fires). Closing
+ * with unread input would make the kernel send a reset, which can destroy
+ * the last answer before the peer reads it.
+ */
 static void
 conn_finish_close(struct conn *c)
 {
-	/* Best effort: a peer that reads gets close_notify. */
 	ERR_clear_error();
 	(void)SSL_shutdown(c->ssl);
 	ERR_clear_error();
-	c->state = CONN_DEAD;
-	event_del(c->rev);
+	(void)shutdown(c->fd, SHUT_WR);
+	c->lingering = true;
 	event_del(c->wev);
-	event_del(c->timer);
+	(void)event_add(c->rev, NULL);
+}
+
+static void
+conn_linger_read(struct conn *c)
+{
+	ssize_t	n;
+
+	while ((n = recv(c->fd, c->loop->rbuf, c->loop->rbufsz, 0)) > 0)
+		;	/* discarded: nothing more will be answered */
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		conn_close(c, "closed");
 }
 
 void
@@ -199,7 +220,8 @@ conn_flush(struct conn *c)
 	if (!conn_alive(c))
 		return;
 	if (c->state == CONN_CLOSING) {
-		conn_finish_close(c);
+		if (!c->lingering)
+			conn_finish_close(c);
 		return;
 	}
 	conn_update_events(c);

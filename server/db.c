@@ -63,6 +63,8 @@ struct db_pool {
 };
 
 static void	dbconn_start(struct dbconn *);
+static void	dbconn_take_waiting(struct dbconn *);
+static void	pool_fail_waiting(struct db_pool *);
 static void	dbconn_send(struct dbconn *, struct dbreq *);
 static void	dbconn_flush(struct dbconn *);
 
@@ -125,6 +127,7 @@ dbconn_down(struct dbconn *dc, const char *why)
 	dc->state = DBC_DOWN;
 	memset(dc->prepared, 0, (size_t)dc->pool->nstmts);
 	dbconn_fail_all(dc);
+	pool_fail_waiting(dc->pool);
 	tv.tv_sec = dc->backoff_ms / 1000;
 	tv.tv_usec = (dc->backoff_ms % 1000) * 1000;
 	dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ?
@@ -140,7 +143,7 @@ pool_fail_waiting(struct db_pool *p)
 	int		 i;
 
 	for (i = 0; i < p->size; i++)
-		if (p->conns[i].state == DBC_CONNECTING)
+		if (p->conns[i].state != DBC_DOWN)
 			return;
 	while ((r = STAILQ_FIRST(&p->waiting)) != NULL) {
 		STAILQ_REMOVE_HEAD(&p->waiting, entry);
@@ -152,8 +155,6 @@ pool_fail_waiting(struct db_pool *p)
 static void
 dbconn_ready(struct dbconn *dc)
 {
-	struct db_pool	*p = dc->pool;
-	struct dbreq	*r;
 
 	if (PQenterPipelineMode(dc->pg) != 1) {
 		dbconn_down(dc, PQerrorMessage(dc->pg));
@@ -162,12 +163,7 @@ dbconn_ready(struct dbconn *dc)
 	dc->state = DBC_READY;
 	dc->backoff_ms = BACKOFF_MIN_MS;
 	log_info("database connection %d ready", dc->index);
-	while ((r = STAILQ_FIRST(&p->waiting)) != NULL &&
-	    dc->ninflight < INFLIGHT_MAX && dc->state == DBC_READY) {
-		STAILQ_REMOVE_HEAD(&p->waiting, entry);
-		p->nwaiting--;
-		dbconn_send(dc, r);
-	}
+	dbconn_take_waiting(dc);
 }
 
 static void
@@ -189,7 +185,6 @@ dbconn_poll(struct dbconn *dc)
 		break;
 	default:
 		dbconn_down(dc, PQerrorMessage(dc->pg));
-		pool_fail_waiting(dc->pool);
 		break;
 	}
 }
@@ -253,6 +248,8 @@ dbconn_on_read(evutil_socket_t fd, short what, void *arg)
 	dbconn_results(dc);
 	if (dc->state == DBC_READY && PQstatus(dc->pg) == CONNECTION_BAD)
 		dbconn_down(dc, PQerrorMessage(dc->pg));
+	else
+		dbconn_take_waiting(dc);
 }
 
 static void
@@ -288,7 +285,6 @@ dbconn_start(struct dbconn *dc)
 	    PQsetnonblocking(dc->pg, 1) != 0 || (sock = PQsocket(dc->pg)) < 0) {
 		dbconn_down(dc, dc->pg != NULL ? PQerrorMessage(dc->pg) :
 		    "out of memory");
-		pool_fail_waiting(dc->pool);
 		return;
 	}
 	if (dc->rev != NULL)
@@ -408,6 +404,32 @@ dbreq_copy_params(struct dbreq *r, int n, const char *const *values,
 	return 0;
 }
 
+static bool
+pool_any_ready(const struct db_pool *p)
+{
+	int	i;
+
+	for (i = 0; i < p->size; i++)
+		if (p->conns[i].state == DBC_READY)
+			return true;
+	return false;
+}
+
+/* A connection has room again: give it parked queries. */
+static void
+dbconn_take_waiting(struct dbconn *dc)
+{
+	struct db_pool	*p = dc->pool;
+	struct dbreq	*r;
+
+	while (dc->state == DBC_READY && dc->ninflight < INFLIGHT_MAX &&
+	    (r = STAILQ_FIRST(&p->waiting)) != NULL) {
+		STAILQ_REMOVE_HEAD(&p->waiting, entry);
+		p->nwaiting--;
+		dbconn_send(dc, r);
+	}
+}
+
 int
 db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
     const int *lengths, const int *formats, db_cb cb, void *arg)
@@ -425,7 +447,12 @@ db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
 		    (best == NULL || p->conns[i].ninflight < best->ninflight))
 			best = &p->conns[i];
 	}
-	if (best == NULL && (!coming || p->nwaiting >= WAITING_MAX))
+	/*
+	 * Every connection full, or all still connecting: park the query
+	 * (bounded) rather than refuse work a moment's wait would allow.
+	 */
+	if (best == NULL && (!(coming || pool_any_ready(p)) ||
+	    p->nwaiting >= WAITING_MAX))
 		return -1;
 	if (stmt < 0 || stmt >= p->nstmts || (r = dbreq_new(REQ_QUERY, stmt)) == NULL)
 		return -1;

@@ -313,9 +313,9 @@ DECLARE
 	v_user		scc.app_user := scc.session_get(p_token_hash);
 	v_expires	timestamptz;
 BEGIN
-	UPDATE scc.session s SET last_seen = now()
-	WHERE s.token_hash = p_token_hash
-	RETURNING s.expires_at INTO v_expires;
+	-- session_get has already refreshed last_seen if it was due.
+	SELECT s.expires_at INTO v_expires FROM scc.session s
+	WHERE s.token_hash = p_token_hash;
 
 	RETURN QUERY SELECT 'SESSION'::text, v_user.login, v_user.name::text,
 	    v_user.role, scc.wire_time(v_expires);

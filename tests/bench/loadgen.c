@@ -51,7 +51,7 @@
 #define LITERAL_MAX_IN	(1024 * 1024)
 #define WAIT_TICK_MS	20
 #define OPEN_TIMEOUT_S	180		/* give up waiting for sessions */
-#define ERRORS_SHOWN	5		/* per thread, so a flood stays readable */
+#define ERRORS_SHOWN	5		/* per thread: a flood stays readable */
 #define RESUME_TRIES	20		/* UNAVAILABLE and LIMIT say: retry */
 #define BACKOFF_STEP_MS	20		/* ... after a pause that grows */
 #define BACKOFF_MAX_MS	500
@@ -128,7 +128,7 @@ struct samples {
 
 struct stats {
 	uint64_t	 requests;	/* OK answers during RUN */
-	uint64_t	 errors;	/* NO/BAD answers, failed or lost connections */
+	uint64_t	 errors;	/* NO/BAD, failed or lost links */
 	uint64_t	 attempts;	/* bad LOGINs answered AUTHFAILED */
 	uint64_t	 locked;	/* bad LOGINs answered LOCKED */
 	uint64_t	 reconnects;
@@ -146,7 +146,7 @@ struct conn {
 	bool			 settled;
 	int			 fd;
 	uint32_t		 events;	/* epoll interest now */
-	bool			 wantw;		/* TLS waits for the socket to drain */
+	bool			 wantw;		/* TLS waits to write */
 	SSL			*ssl;
 	struct scp_reader	*reader;
 	struct scp_buf		 out;
@@ -174,7 +174,6 @@ struct worker {
 };
 
 static void	conn_close(struct conn *);
-static void	conn_pump(struct conn *);
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -258,6 +257,14 @@ samples_permille_ms(const struct samples *s, unsigned permille)
 	if (rank == 0)
 		rank = 1;
 	return s->v[rank - 1] / 1000.0;
+}
+
+static void
+stats_free(struct stats *st)
+{
+	free(st->lat.v);
+	free(st->loginlat.v);
+	memset(st, 0, sizeof(*st));
 }
 
 /* ---- TLS ---- */
@@ -577,7 +584,8 @@ conn_resumed(struct conn *c, const struct scp_response *r)
 	}
 	if (r->status != SCP_OK) {
 		(void)snprintf(why, sizeof(why), "RESUME refused: [%s] %s",
-		    r->code != NULL ? r->code : "", r->text != NULL ? r->text : "");
+		    r->code != NULL ? r->code : "",
+		    r->text != NULL ? r->text : "");
 		conn_fail(c, why);
 		return;
 	}
@@ -593,7 +601,8 @@ conn_logged_in(struct conn *c, const struct scp_response *r)
 {
 	if (r->status != SCP_OK || c->w->token[0] == '\0') {
 		fprintf(stderr, "loadgen: LOGIN failed: %s %s\n",
-		    r->code != NULL ? r->code : "", r->text != NULL ? r->text : "");
+		    r->code != NULL ? r->code : "",
+		    r->text != NULL ? r->text : "");
 		conn_fail(c, "LOGIN refused");
 		return;
 	}
@@ -862,8 +871,8 @@ worker_main(void *arg)
 			worker_reopen(w);
 		if (w->backoff > 0)
 			worker_retry(w);
-		if ((n = epoll_wait(w->ep, evs, EVENTS_MAX, WAIT_TICK_MS)) == -1 &&
-		    errno != EINTR)
+		n = epoll_wait(w->ep, evs, EVENTS_MAX, WAIT_TICK_MS);
+		if (n == -1 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
 		for (i = 0; i < n; i++)
 			conn_event(evs[i].data.ptr);
@@ -889,7 +898,8 @@ workers_new(struct bench *b, int nthreads, size_t nsession, size_t nbad,
 		w->nconns = total / (size_t)nthreads +
 		    ((size_t)t < total % (size_t)nthreads);
 		w->batch = (size_t)b->opt.batch / (size_t)nthreads + 1;
-		if ((w->conns = calloc(w->nconns + 1, sizeof(*w->conns))) == NULL)
+		w->conns = calloc(w->nconns + 1, sizeof(*w->conns));
+		if (w->conns == NULL)
 			die("out of memory");
 		if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 			die("epoll_create1: %s", strerror(errno));
@@ -955,8 +965,8 @@ wait_open(struct bench *b, size_t total)
 	while (atomic_load(&b->settled) < total) {
 		if (now_ns() > deadline) {
 			fprintf(stderr, "loadgen: only %zu of %zu connections "
-			    "settled in %d s\n", atomic_load(&b->settled), total,
-			    OPEN_TIMEOUT_S);
+			    "settled in %d s\n", atomic_load(&b->settled),
+			    total, OPEN_TIMEOUT_S);
 			break;
 		}
 		sleep_ms(10);
@@ -1039,11 +1049,11 @@ fetch_token(struct bench *b)
 	workers_start(ws, 1);
 	if (wait_open(b, 1) != 1)
 		die("could not log in as %s", b->opt.user);
-	if (strlcpy(b->token, ws[0].token, sizeof(b->token)) >= sizeof(b->token))
+	if (strlcpy(b->token, ws[0].token, sizeof(b->token)) >=
+	    sizeof(b->token))
 		die("token too long");
 	workers_finish(b, ws, 1, &sum);
-	free(sum.lat.v);
-	free(sum.loginlat.v);
+	stats_free(&sum);
 	bench_reset(b);
 }
 
@@ -1110,6 +1120,15 @@ run_window(struct bench *b, size_t nsession, size_t nbad, struct stats *sum)
 	return (double)(t1 - t0) / 1e9;
 }
 
+/* " p50_ms=... p99_ms=... p999_ms=... max_ms=..." of a sorted set. */
+static void
+print_latency(const struct samples *lat)
+{
+	printf(" p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f",
+	    samples_permille_ms(lat, 500), samples_permille_ms(lat, 990),
+	    samples_permille_ms(lat, 999), samples_permille_ms(lat, 1000));
+}
+
 static void
 mode_rate(struct bench *b)
 {
@@ -1117,16 +1136,13 @@ mode_rate(struct bench *b)
 	double		 secs;
 
 	secs = run_window(b, (size_t)b->opt.clients, 0, &st);
-	printf("rate command=%s clients=%d seconds=%d requests=%llu "
-	    "rps=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f "
-	    "retries=%llu errors=%llu\n",
+	printf("rate command=%s clients=%d seconds=%d requests=%llu rps=%.1f",
 	    b->opt.command, b->opt.clients, b->opt.seconds,
-	    (unsigned long long)st.requests, st.requests / secs,
-	    samples_permille_ms(&st.lat, 500), samples_permille_ms(&st.lat, 990),
-	    samples_permille_ms(&st.lat, 999), samples_permille_ms(&st.lat, 1000), (unsigned long long)st.retries,
+	    (unsigned long long)st.requests, st.requests / secs);
+	print_latency(&st.lat);
+	printf(" retries=%llu errors=%llu\n", (unsigned long long)st.retries,
 	    (unsigned long long)st.errors);
-	free(st.lat.v);
-	free(st.loginlat.v);
+	stats_free(&st);
 }
 
 static void
@@ -1137,18 +1153,16 @@ mode_storm(struct bench *b)
 
 	secs = run_window(b, (size_t)b->opt.clients, (size_t)b->opt.bad, &st);
 	printf("storm clients=%d bad=%d seconds=%d noop_requests=%llu "
-	    "noop_rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f "
-	    "login_attempts=%llu login_rps=%.1f login_p50_ms=%.3f "
+	    "noop_rps=%.1f", b->opt.clients, b->opt.bad, b->opt.seconds,
+	    (unsigned long long)st.requests, st.requests / secs);
+	print_latency(&st.lat);
+	printf(" login_attempts=%llu login_rps=%.1f login_p50_ms=%.3f "
 	    "locked=%llu reconnects=%llu errors=%llu\n",
-	    b->opt.clients, b->opt.bad, b->opt.seconds,
-	    (unsigned long long)st.requests, st.requests / secs,
-	    samples_permille_ms(&st.lat, 500), samples_permille_ms(&st.lat, 990),
-	    samples_permille_ms(&st.lat, 1000), (unsigned long long)st.attempts,
-	    st.attempts / secs, samples_permille_ms(&st.loginlat, 500),
+	    (unsigned long long)st.attempts, st.attempts / secs,
+	    samples_permille_ms(&st.loginlat, 500),
 	    (unsigned long long)st.locked, (unsigned long long)st.reconnects,
 	    (unsigned long long)st.errors);
-	free(st.lat.v);
-	free(st.loginlat.v);
+	stats_free(&st);
 }
 
 static void
@@ -1182,8 +1196,7 @@ mode_idle(struct bench *b)
 	    b->opt.clients, up, opensecs, before, after, closed,
 	    after - before, up > 0 ? (double)(after - before) / up : 0.0,
 	    (unsigned long long)st.retries, (unsigned long long)st.errors);
-	free(st.lat.v);
-	free(st.loginlat.v);
+	stats_free(&st);
 }
 
 /* ---- command line ---- */
@@ -1195,7 +1208,7 @@ usage(void)
 	    "usage: loadgen [--host H] [--port P] --ca FILE\n"
 	    "               (--user U --password P | --token T)\n"
 	    "               [--threads N] [--batch N] MODE\n"
-	    "  token                                  print a token and its SHA-256\n"
+	    "  token          print a token and its SHA-256\n"
 	    "  rate  --clients N --seconds S --command NOOP|WHOAMI\n"
 	    "  idle  --clients N --pid PID [--settle S]\n"
 	    "  storm --clients N --bad M --seconds S\n");
@@ -1252,21 +1265,50 @@ parse_args(int argc, char *argv[], struct options *o)
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h': o->host = optarg; break;
-		case 'p': o->port = optarg; break;
-		case 'C': o->ca = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'P': o->password = optarg; break;
-		case 'T': o->token = optarg; break;
-		case 'c': o->command = optarg; break;
-		case 'n': o->clients = number("--clients", optarg, 0, 1000000); break;
-		case 'b': o->bad = number("--bad", optarg, 0, 100000); break;
-		case 's': o->seconds = number("--seconds", optarg, 1, 86400); break;
-		case 't': o->threads = number("--threads", optarg, 1, 64); break;
-		case 'B': o->batch = number("--batch", optarg, 1, 100000); break;
-		case 'S': o->settle = number("--settle", optarg, 0, 3600); break;
-		case 'i': o->pid = number("--pid", optarg, 1, INT_MAX); break;
-		default: usage();
+		case 'h':
+			o->host = optarg;
+			break;
+		case 'p':
+			o->port = optarg;
+			break;
+		case 'C':
+			o->ca = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'P':
+			o->password = optarg;
+			break;
+		case 'T':
+			o->token = optarg;
+			break;
+		case 'c':
+			o->command = optarg;
+			break;
+		case 'n':
+			o->clients = number("--clients", optarg, 0, 1000000);
+			break;
+		case 'b':
+			o->bad = number("--bad", optarg, 0, 100000);
+			break;
+		case 's':
+			o->seconds = number("--seconds", optarg, 1, 86400);
+			break;
+		case 't':
+			o->threads = number("--threads", optarg, 1, 64);
+			break;
+		case 'B':
+			o->batch = number("--batch", optarg, 1, 100000);
+			break;
+		case 'S':
+			o->settle = number("--settle", optarg, 0, 3600);
+			break;
+		case 'i':
+			o->pid = number("--pid", optarg, 1, INT_MAX);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind + 1 != argc || o->ca == NULL)

@@ -50,7 +50,7 @@ END
 $$;
 
 -- last_seen is written only when it has aged a tenth of the idle limit,
--- at most 60 s (3600 s here: 60 s); RESUME always writes it.
+-- at most 60 s (3600 s here: 60 s).
 UPDATE scc.session SET last_seen = now() - interval '30 s'
 WHERE token_hash = t.tok('lead');
 SELECT * FROM api.whoami(t.tok('lead'));
@@ -76,8 +76,19 @@ WHERE token_hash = t.tok('lead');
 SELECT * FROM api.session_resume(t.tok('lead'));
 DO $$
 BEGIN
-	PERFORM t.check('resume always touches last_seen',
+	PERFORM t.check('resume brings an old last_seen up to date',
 	    (SELECT last_seen > now() - interval '60 s' FROM scc.session
+	     WHERE token_hash = t.tok('lead')));
+END
+$$;
+-- RESUME follows the same rule, so a burst of resumes is not a burst of writes.
+UPDATE scc.session SET last_seen = now() - interval '30 s'
+WHERE token_hash = t.tok('lead');
+SELECT * FROM api.session_resume(t.tok('lead'));
+DO $$
+BEGIN
+	PERFORM t.check('resume leaves a recent last_seen alone',
+	    (SELECT last_seen < now() - interval '29 s' FROM scc.session
 	     WHERE token_hash = t.tok('lead')));
 END
 $$;
