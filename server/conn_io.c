@@ -73,6 +73,14 @@ conn_update_events(struct conn *c)
 		(void)event_add(c->rev, NULL);
 	else
 		(void)event_del(c->rev);
+	/*
+	 * Decrypted octets already inside OpenSSL raise no socket event.
+	 * (Read-ahead stays off so that undecrypted ones never sit there:
+	 * they would need waking too, and a partial record would spin.)
+	 */
+	if (want_read && !c->lingering && c->state != CONN_HANDSHAKE &&
+	    SSL_pending(c->ssl) > 0)
+		event_active(c->rev, EV_READ, 0);
 	if (want_write)
 		(void)event_add(c->wev, NULL);
 	else

@@ -276,8 +276,13 @@ dbconn_on_retry(evutil_socket_t fd, short what, void *arg)
 static void
 dbconn_start(struct dbconn *dc)
 {
-	const char	*keys[] = { "dbname", "application_name", NULL };
-	const char	*vals[] = { dc->pool->conninfo, "sccd", NULL };
+	/*
+	 * A connection waiting on the database has no timer of its own, so
+	 * no statement may run longer than this.
+	 */
+	const char	*keys[] = { "dbname", "application_name", "options", NULL };
+	const char	*vals[] = { dc->pool->conninfo, "sccd",
+			    "-c statement_timeout=30s", NULL };
 	int		 sock;
 
 	dc->pg = PQconnectStartParams(keys, vals, 1);

@@ -46,8 +46,6 @@ tls_server_ctx(const char *cert, const char *key, char *err, size_t errlen)
 	    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	(void)SSL_CTX_set_num_tickets(ctx, 0);
-	/* Fewer read calls per request; RELEASE_BUFFERS still frees when idle. */
-	SSL_CTX_set_read_ahead(ctx, 1);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		tls_error(err, errlen, "certificate", cert);
 		goto fail;

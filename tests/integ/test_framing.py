@@ -6,6 +6,7 @@ does) and the data is unchanged (the user still logs in and is who they
 were).
 """
 
+import os
 import re
 import unittest
 
@@ -341,3 +342,52 @@ class TestHostile(FramingCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestEagerClient(unittest.TestCase):
+    """Requests that arrive together with the end of the TLS handshake,
+    before the greeting was read, are answered all the same."""
+
+    def read_until(self, proc, prefix, timeout=10):
+        import select
+        import time
+        lines, buf = [], b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([proc.stdout], [], [], 0.2)
+            if not r:
+                continue
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\r\n" in buf:
+                line, buf = buf.split(b"\r\n", 1)
+                lines.append(line.decode())
+                if line.decode().startswith(prefix):
+                    return lines
+        self.fail("no %r within %ds: %r" % (prefix, timeout, lines))
+
+    def test_requests_sent_with_the_handshake(self):
+        import subprocess
+        script = ("a1 NOOP\r\na2 LOGIN %s %s\r\na3 WHOAMI\r\n"
+                  % (USER, quote(PASSWORD)))
+        # s_client writes its standard input as soon as the handshake is
+        # done, in the same flight as its Finished message.
+        for _ in range(3):
+            p = subprocess.Popen(
+                ["openssl", "s_client", "-quiet", "-connect",
+                 "127.0.0.1:%d" % inst.port, "-CAfile", inst.ca,
+                 "-verify_hostname", "localhost", "-verify_return_error"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+            try:
+                p.stdin.write(script.encode())
+                p.stdin.flush()
+                lines = self.read_until(p, "a3 ")
+            finally:
+                p.kill()
+                p.wait()
+            self.assertEqual(lines[0], scc_driver.GREETING)
+            self.assertIn("a1 OK done", lines)
+            self.assertRegex(lines[-1], r"^a3 OK ")
