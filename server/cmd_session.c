@@ -171,6 +171,24 @@ session_adopt(struct conn *c, const uint8_t hash[32], const char *login,
 	c->login = copy;	/* only for logs: NULL is fine */
 }
 
+/* The throttle settings, as the api functions take them. */
+struct throttle_args {
+	char	max_account[24], max_address[24], window[24], lockout[24];
+};
+
+static void
+throttle_args(const struct config *cfg, struct throttle_args *t)
+{
+	(void)snprintf(t->max_account, sizeof(t->max_account), "%lld",
+	    (long long)cfg->login_max_failures);
+	(void)snprintf(t->max_address, sizeof(t->max_address), "%lld",
+	    (long long)cfg->login_max_address);
+	(void)snprintf(t->window, sizeof(t->window), "%lld",
+	    (long long)cfg->login_window);
+	(void)snprintf(t->lockout, sizeof(t->lockout), "%lld",
+	    (long long)cfg->login_lockout);
+}
+
 /* ---- LOGIN ---- */
 
 static void
@@ -217,7 +235,8 @@ login_verified(struct hash_job *job)
 {
 	struct session_op	*op = job->arg;
 	const struct config	*cfg = op->c->loop->cfg;
-	char			 idle[24], abs[24], macc[24], maddr[24], win[24], lock[24];
+	struct throttle_args	 t;
+	char			 idle[24], abs[24];
 	const char		*vals[10];
 	int			 lens[10] = { 0 }, fmts[10] = { 0 };
 
@@ -231,18 +250,15 @@ login_verified(struct hash_job *job)
 	}
 	(void)snprintf(idle, sizeof(idle), "%lld", (long long)cfg->session_idle);
 	(void)snprintf(abs, sizeof(abs), "%lld", (long long)cfg->session_absolute);
-	(void)snprintf(macc, sizeof(macc), "%lld", (long long)cfg->login_max_failures);
-	(void)snprintf(maddr, sizeof(maddr), "%lld", (long long)cfg->login_max_address);
-	(void)snprintf(win, sizeof(win), "%lld", (long long)cfg->login_window);
-	(void)snprintf(lock, sizeof(lock), "%lld", (long long)cfg->login_lockout);
+	throttle_args(cfg, &t);
 	vals[0] = op->login;
 	vals[1] = op->c->addr;
 	vals[2] = job->ok ? "true" : "false";
 	vals[3] = job->ok ? (const char *)op->token_hash : NULL;
 	lens[3] = sizeof(op->token_hash);
 	fmts[3] = 1;
-	vals[4] = idle; vals[5] = abs; vals[6] = macc;
-	vals[7] = maddr; vals[8] = win; vals[9] = lock;
+	vals[4] = idle; vals[5] = abs; vals[6] = t.max_account;
+	vals[7] = t.max_address; vals[8] = t.window; vals[9] = t.lockout;
 	hash_job_free(op->job);
 	op->job = NULL;
 	(void)op_query(op, STMT_LOGIN_FINISH, 10, vals, lens, fmts, login_finished);
@@ -371,6 +387,36 @@ password_set_done(void *arg, enum db_status st, const PGresult *res)
 }
 
 static void
+password_failure_counted(void *arg, enum db_status st, const PGresult *res)
+{
+	struct session_op	*op = arg;
+
+	if (!op_usable(op, st, res))
+		return;
+	op_fail(op, SCP_CODE_AUTHFAILED, "the old password is wrong");
+}
+
+/* A wrong old password counts against the account like a failed login. */
+static void
+password_count_failure(struct session_op *op)
+{
+	struct throttle_args	 t;
+	const char		*vals[6];
+	int			 lens[6] = { sizeof(op->c->token_hash) };
+	int			 fmts[6] = { 1 };
+
+	throttle_args(op->c->loop->cfg, &t);
+	vals[0] = (const char *)op->c->token_hash;
+	vals[1] = op->c->addr;
+	vals[2] = t.max_account;
+	vals[3] = t.max_address;
+	vals[4] = t.window;
+	vals[5] = t.lockout;
+	(void)op_query(op, STMT_PASSWORD_FAILED, 6, vals, lens, fmts,
+	    password_failure_counted);
+}
+
+static void
 password_verified(struct hash_job *job)
 {
 	struct session_op	*op = job->arg;
@@ -383,7 +429,7 @@ password_verified(struct hash_job *job)
 		return;
 	}
 	if (!job->ok) {
-		op_fail(op, SCP_CODE_AUTHFAILED, "the old password is wrong");
+		password_count_failure(op);
 		return;
 	}
 	vals[0] = (const char *)op->c->token_hash;
@@ -399,8 +445,14 @@ password_begun(void *arg, enum db_status st, const PGresult *res)
 
 	if (!op_usable(op, st, res))
 		return;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+	if (PQntuples(res) != 1 || PQnfields(res) < 2 || PQgetisnull(res, 0, 0)) {
 		op_fail(op, SCP_CODE_EXPIRED, "session expired; log in again");
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), "0") != 0) {
+		conn_complete(op->c, SCP_NO, SCP_CODE_LOCKED, PQgetvalue(res, 0, 1),
+		    "too many failed attempts; retry later");
+		op_finish(op);
 		return;
 	}
 	(void)op_hash(op, PQgetvalue(res, 0, 0), password_verified);
@@ -410,8 +462,8 @@ void
 cmd_password(struct conn *c, const struct scp_item **args)
 {
 	struct session_op	*op;
-	const char		*vals[1];
-	int			 lens[1] = { sizeof(c->token_hash) }, fmts[1] = { 1 };
+	const char		*vals[2];
+	int			 lens[2] = { sizeof(c->token_hash) }, fmts[2] = { 1 };
 
 	if (strlen(args[1]->value) < PASSWORD_MIN) {
 		conn_complete(c, SCP_NO, SCP_CODE_INVALID, "new",
@@ -428,7 +480,8 @@ cmd_password(struct conn *c, const struct scp_item **args)
 		return;
 	}
 	vals[0] = (const char *)c->token_hash;
-	(void)op_query(op, STMT_PASSWORD_BEGIN, 1, vals, lens, fmts,
+	vals[1] = c->addr;
+	(void)op_query(op, STMT_PASSWORD_BEGIN, 2, vals, lens, fmts,
 	    password_begun);
 }
 

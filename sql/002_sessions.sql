@@ -345,8 +345,9 @@ REVOKE EXECUTE ON FUNCTION api.whoami(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.whoami(bytea) TO scc_api;
 
 -- PASSWORD, in two steps around the check of the old password in sccd.
-CREATE FUNCTION api.password_begin(p_token_hash bytea)
-    RETURNS TABLE (pwhash text)
+-- A locked account or address is told so before any check is made.
+CREATE FUNCTION api.password_begin(p_token_hash bytea, p_addr text)
+    RETURNS TABLE (pwhash text, locked_for int)
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = scc, pg_temp
 AS $$
@@ -354,11 +355,38 @@ AS $$
 DECLARE
 	v_user	scc.app_user := scc.session_get(p_token_hash);
 BEGIN
-	RETURN QUERY SELECT v_user.pwhash;
+	RETURN QUERY SELECT v_user.pwhash, scc.throttle_locked_for(ARRAY[
+	    scc.throttle_user_key(v_user.login), scc.throttle_addr_key(p_addr)]);
 END
 $$;
-REVOKE EXECUTE ON FUNCTION api.password_begin(bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.password_begin(bytea) TO scc_api;
+REVOKE EXECUTE ON FUNCTION api.password_begin(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.password_begin(bytea, text) TO scc_api;
+
+-- A wrong old password counts as a failed login: otherwise a session left
+-- open on a shared computer would let anyone guess the password at leisure.
+CREATE FUNCTION api.password_failed(p_token_hash bytea, p_addr text,
+    p_max_account int, p_max_address int, p_window_s int, p_lockout_s int)
+    RETURNS TABLE (rec text, locked_for int)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = scc, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_user		scc.app_user := scc.session_get(p_token_hash);
+	v_user_key	text := scc.throttle_user_key(v_user.login);
+	v_addr_key	text := scc.throttle_addr_key(p_addr);
+BEGIN
+	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
+	PERFORM scc.login_failed(v_user.login, p_addr, v_user, 'password change',
+	    p_max_account, p_max_address, p_window_s, p_lockout_s);
+	RETURN QUERY SELECT 'AUTHFAILED'::text,
+	    scc.throttle_locked_for(ARRAY[v_user_key, v_addr_key]);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION api.password_failed(bytea, text, int, int, int, int)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.password_failed(bytea, text, int, int, int, int)
+    TO scc_api;
 
 -- A new password ends every other session: whoever may have learnt the old
 -- one is put out.

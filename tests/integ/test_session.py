@@ -281,6 +281,26 @@ class TestPasswordAndLogout(SessionCase):
         self.assertLoggedIn(self.login(c, user, NEW_PW, "a3"), "a3",
                             "lead_officer")
 
+    def test_wrong_old_passwords_lock_the_account(self):
+        user = inst.add_authority("pwguess.officer")
+        a = self.connect()
+        self.assertLoggedIn(self.login(a, user, ADMIN_PW), "a1",
+                            "lead_officer")
+        for i in range(5):
+            lines = a.request("p%d" % i, "PASSWORD %s %s" % (
+                quote("guess %d" % i), quote(NEW_PW)))
+            self.completion(lines, "p%d" % i, "NO", "AUTHFAILED")
+        # Now even the right old password is refused, and so is LOGIN.
+        lines = a.request("p9", "PASSWORD %s %s" % (quote(ADMIN_PW),
+                                                   quote(NEW_PW)))
+        comp = self.completion(lines, "p9", "NO", "LOCKED")
+        self.assertRegex(comp["args"] or "", r"^[1-9][0-9]*$", lines)
+        c = self.connect()
+        self.completion(self.login(c, user, ADMIN_PW, "a2"), "a2", "NO",
+                        "LOCKED")
+        # The session itself goes on, and the password is unchanged.
+        self.assertEqual(self.whoami(a)[1]["status"], "OK")
+
     def test_logout(self):
         c = self.connect()
         token = self.assertLoggedIn(self.login(c, HEAD, DEMO_PW), "a1",

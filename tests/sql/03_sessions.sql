@@ -111,8 +111,9 @@ BEGIN
 	PERFORM t.login_rec('gov.oakfield', NULL, true, 'gov1');
 	PERFORM t.login_rec('gov.oakfield', NULL, true, 'gov2');
 	PERFORM t.login_rec('gov.oakfield', NULL, true, 'gov3');
-	PERFORM t.check('password_begin gives the stored hash',
-	    (SELECT pwhash FROM api.password_begin(t.tok('gov1'))) = '$argon2id$gov');
+	PERFORM t.check('password_begin gives the stored hash, unlocked',
+	    (SELECT pwhash = '$argon2id$gov' AND locked_for = 0
+	     FROM api.password_begin(t.tok('gov1'), '10.9.9.9')));
 	SELECT * INTO r FROM api.password_set(t.tok('gov1'), '$argon2id$new');
 	PERFORM t.check('password_set reports the sessions it ended',
 	    r.rec = 'PASSWORD' AND r.ended = 2);
@@ -177,5 +178,35 @@ BEGIN
 	PERFORM t.expect_error('a token cannot be issued twice',
 	    $q$SELECT t.login_rec('head.oakfield', NULL, true, 'later')$q$,
 	    '23505');
+END
+$$;
+
+-- A wrong old password counts as a failed login, and locks like one.
+DO $$
+DECLARE
+	r	record;
+BEGIN
+	PERFORM admin.user_add('Ealing', 'chair.elm', 'Cass Chair', 'governor',
+	    '100002', NULL, '$argon2id$chair');
+	PERFORM t.login_rec('chair.elm', NULL, true, 'pwguess');
+	SELECT * INTO r FROM api.password_failed(t.tok('pwguess'), '10.8.8.8',
+	    3, 5, 60, 30);
+	PERFORM t.check('a wrong old password is refused, not yet locked',
+	    r.rec = 'AUTHFAILED' AND r.locked_for = 0);
+	PERFORM api.password_failed(t.tok('pwguess'), '10.8.8.8', 3, 5, 60, 30);
+	SELECT * INTO r FROM api.password_failed(t.tok('pwguess'), '10.8.8.8',
+	    3, 5, 60, 30);
+	PERFORM t.check('the third wrong old password locks the account',
+	    r.locked_for BETWEEN 1 AND 30, r.locked_for::text);
+	PERFORM t.check('password_begin then says locked',
+	    (SELECT locked_for > 0 FROM api.password_begin(t.tok('pwguess'),
+	     '10.7.7.7')));
+	PERFORM t.check('and so does login_begin',
+	    (SELECT locked_for > 0 FROM api.login_begin('chair.elm', '10.7.7.7',
+	     60)));
+	PERFORM t.check('each guess is audited as a failed login',
+	    (SELECT count(*) FROM scc.audit WHERE what = 'login.failed'
+	     AND target = 'chair.elm'
+	     AND detail->>'reason' = 'password change') = 3);
 END
 $$;
