@@ -6,6 +6,7 @@
  */
 #include <sys/resource.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,7 @@ serve_check_schema(const char *conninfo)
 {
 	PGconn		*pg = PQconnectdb(conninfo);
 	PGresult	*res;
+	const char	*errstr;
 	int		 version;
 
 	if (PQstatus(pg) != CONNECTION_OK) {
@@ -167,7 +169,10 @@ serve_check_schema(const char *conninfo)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fatalx("database has no scc schema: run sccd migrate (%s)",
 		    PQresultErrorMessage(res));
-	version = atoi(PQgetvalue(res, 0, 0));
+	version = (int)strtonum(PQgetvalue(res, 0, 0), 0, INT_MAX, &errstr);
+	if (errstr != NULL)
+		fatalx("database schema version \"%s\" is %s",
+		    PQgetvalue(res, 0, 0), errstr);
 	PQclear(res);
 	PQfinish(pg);
 	if (version > migrate_latest())
