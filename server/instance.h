@@ -16,4 +16,11 @@ int	instance_migrate_main(int argc, char **argv);	/* argv[0] == "migrate" */
  */
 char	*instance_hash_password(const char *password);
 
+#define EXIT_USAGE	2
+#define ERRLEN		1024
+
+/* Options are parsed afresh for each command: main's getopt state is reset. */
+void	instance_options_reset(void);
+void	instance_option_bad(const char *command, char **argv);
+
 #endif
