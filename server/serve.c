@@ -50,6 +50,7 @@ struct serve_state {
 	bool			 pg_started;
 	struct event_base	*base;
 	struct event		*sigev[3];
+	struct db_stmt		*stmts;		/* owned; srv.stmts lends it out */
 };
 
 static void
@@ -349,8 +350,7 @@ serve_shutdown(struct serve_state *s)
 	if (s->embedded)
 		pgctl_free(&s->pg);
 	addrlimit_free(s->srv.addrlimit);
-	dispatch_statements_free((struct db_stmt *)(uintptr_t)s->srv.stmts,
-	    s->srv.nstmts);
+	dispatch_statements_free(s->stmts, s->srv.nstmts);
 	free(s->srv.conninfo);
 	config_free(&s->cfg);
 	free(s->conf_path);
@@ -366,7 +366,6 @@ serve_main(int argc, char **argv)
 {
 	struct serve_state	 s;
 	struct account		 acct;
-	struct db_stmt		*stmts;
 	SSL_CTX			*ctx;
 	char			 err[512];
 	int			*fds;
@@ -398,9 +397,9 @@ serve_main(int argc, char **argv)
 	}
 	if (evthread_use_pthreads() == -1 || (s.base = event_base_new()) == NULL)
 		fatalx("libevent setup failed");
-	if (dispatch_statements(&stmts, &s.srv.nstmts) == -1)
+	if (dispatch_statements(&s.stmts, &s.srv.nstmts) == -1)
 		fatalx("out of memory");
-	s.srv.stmts = stmts;
+	s.srv.stmts = s.stmts;
 	if ((s.srv.addrlimit = addrlimit_new()) == NULL)
 		fatalx("out of memory");
 	serve_bind_and_drop(&s, &acct, &fds, &ctx);
