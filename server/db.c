@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -46,6 +47,7 @@ struct dbconn {
 	enum dbconn_state	 state;
 	struct event		*rev, *wev, *retry;
 	int			 backoff_ms;
+	struct timespec		 attempted;	/* last connect attempt */
 	uint8_t			*prepared;	/* one flag per statement */
 	struct dbreq_list	 inflight;
 	int			 ninflight;
@@ -273,6 +275,17 @@ dbconn_on_retry(evutil_socket_t fd, short what, void *arg)
 	dbconn_start(arg);
 }
 
+static long
+ms_since(const struct timespec *then)
+{
+	struct timespec	now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+		return 0;
+	return (now.tv_sec - then->tv_sec) * 1000 +
+	    (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
 static void
 dbconn_start(struct dbconn *dc)
 {
@@ -285,6 +298,7 @@ dbconn_start(struct dbconn *dc)
 			    "-c statement_timeout=30s", NULL };
 	int		 sock;
 
+	(void)clock_gettime(CLOCK_MONOTONIC, &dc->attempted);
 	dc->pg = PQconnectStartParams(keys, vals, 1);
 	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD ||
 	    PQsetnonblocking(dc->pg, 1) != 0 || (sock = PQsocket(dc->pg)) < 0) {
@@ -409,6 +423,28 @@ dbreq_copy_params(struct dbreq *r, int n, const char *const *values,
 	return 0;
 }
 
+/*
+ * Nothing is up or on its way: rather than wait out a backoff that may have
+ * grown to seconds while the database was away, try one connection now (at
+ * most every BACKOFF_MIN_MS), so service resumes as soon as it is back.
+ */
+static bool
+pool_kick(struct db_pool *p)
+{
+	struct dbconn	*dc;
+	int		 i;
+
+	for (i = 0; i < p->size; i++) {
+		dc = &p->conns[i];
+		if (dc->state != DBC_DOWN || ms_since(&dc->attempted) < BACKOFF_MIN_MS)
+			continue;
+		event_del(dc->retry);
+		dbconn_start(dc);
+		return dc->state == DBC_CONNECTING;
+	}
+	return false;
+}
+
 static bool
 pool_any_ready(const struct db_pool *p)
 {
@@ -456,6 +492,8 @@ db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
 	 * Every connection full, or all still connecting: park the query
 	 * (bounded) rather than refuse work a moment's wait would allow.
 	 */
+	if (best == NULL && !coming && !pool_any_ready(p))
+		coming = pool_kick(p);
 	if (best == NULL && (!(coming || pool_any_ready(p)) ||
 	    p->nwaiting >= WAITING_MAX))
 		return -1;
