@@ -4,7 +4,6 @@
  * the first column names the record, every other non-NULL column is a field
  * named after the column.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +29,7 @@ cmd_sql_error(struct conn *c, const PGresult *res)
 	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char	*detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 	enum scp_code	 code;
-	char		 id[17], args[64];
+	char		 id[17];
 	uint8_t		 raw[8];
 
 	code = state != NULL ? scp_code_from_sqlstate(state) : SCP_CODE_NONE;
@@ -48,8 +47,7 @@ cmd_sql_error(struct conn *c, const PGresult *res)
 	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
 	log_warnx("conn %llu: internal error %s: %s %s", (unsigned long long)c->id,
 	    id, state != NULL ? state : "-", PQresultErrorMessage(res));
-	(void)snprintf(args, sizeof(args), "%s", id);
-	conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, args, "internal error");
+	conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, id, "internal error");
 }
 
 static int
@@ -106,8 +104,10 @@ void
 cmd_sql(struct conn *c, const struct scp_item **args)
 {
 	const struct scp_cmd	*cmd = c->cmd;
-	const char		*vals[1 + 64];
-	int			 lens[1 + 64] = { 0 }, fmts[1 + 64] = { 0 };
+	/* The session, then each declared argument. */
+	const char		*vals[1 + DISPATCH_ARGS_MAX];
+	int			 lens[1 + DISPATCH_ARGS_MAX] = { 0 };
+	int			 fmts[1 + DISPATCH_ARGS_MAX] = { 0 };
 	size_t			 i;
 
 	vals[0] = (const char *)c->token_hash;

@@ -419,25 +419,38 @@ conn_parsed(struct conn *c, enum scp_result r)
 	return conn_alive(c) && c->state == CONN_READY;
 }
 
-/* Parse buffered input while the connection can take requests. */
-static void
-conn_process(struct conn *c)
+/*
+ * Parse data while the connection can take requests; returns the octets
+ * used. After a literal is decided the parser has something to say even
+ * without new input (a refusal ends the request at once), hence "again".
+ */
+static size_t
+conn_parse(struct conn *c, const char *data, size_t len)
 {
 	enum scp_result	r;
-	size_t		used;
+	size_t		used, total = 0;
 	bool		go = true, again = false;
 
-	/* An answer given inside dispatch must not parse under our feet. */
-	if (c->parsing)
-		return;
 	c->parsing = true;
-	while (go && (c->pending.len > 0 || again) && c->state == CONN_READY) {
-		r = scp_parse(c->parser, c->pending.data, c->pending.len, &used);
-		scp_buf_consume(&c->pending, used);
+	while (go && (total < len || again) && c->state == CONN_READY) {
+		r = scp_parse(c->parser, data + total, len - total, &used);
+		total += used;
 		again = r == SCP_LITERAL;
 		go = conn_parsed(c, r);
 	}
 	c->parsing = false;
+	return total;
+}
+
+/* Parse what was read while the connection was busy. */
+static void
+conn_process(struct conn *c)
+{
+	/* An answer given inside dispatch must not parse under our feet. */
+	if (c->parsing)
+		return;
+	scp_buf_consume(&c->pending,
+	    conn_parse(c, c->pending.data, c->pending.len));
 	if (c->pending.len == 0)
 		scp_buf_free(&c->pending);	/* idle connections hold nothing */
 	if (conn_alive(c) && c->state == CONN_READY)
@@ -447,9 +460,7 @@ conn_process(struct conn *c)
 void
 conn_input(struct conn *c, const char *data, size_t len)
 {
-	enum scp_result	r;
-	size_t		used;
-	bool		go = true, again = false;
+	size_t	used;
 
 	/* Earlier input goes first; parse straight from the read buffer otherwise. */
 	if (c->pending.len > 0 || c->state != CONN_READY) {
@@ -460,21 +471,9 @@ conn_input(struct conn *c, const char *data, size_t len)
 		conn_process(c);
 		return;
 	}
-	/*
-	 * After a literal is decided the parser has something to say even
-	 * without new input (a refusal ends the request at once).
-	 */
-	c->parsing = true;
-	while (go && (len > 0 || again)) {
-		r = scp_parse(c->parser, data, len, &used);
-		data += used;
-		len -= used;
-		again = r == SCP_LITERAL;
-		go = conn_parsed(c, r);
-	}
-	c->parsing = false;
-	if (len > 0 && conn_alive(c) && c->state != CONN_CLOSING &&
-	    scp_buf_add(&c->pending, data, len) == -1) {
+	used = conn_parse(c, data, len);
+	if (used < len && conn_alive(c) && c->state != CONN_CLOSING &&
+	    scp_buf_add(&c->pending, data + used, len - used) == -1) {
 		conn_close(c, "out of memory");
 		return;
 	}

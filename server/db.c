@@ -445,17 +445,6 @@ pool_kick(struct db_pool *p)
 	return false;
 }
 
-static bool
-pool_any_ready(const struct db_pool *p)
-{
-	int	i;
-
-	for (i = 0; i < p->size; i++)
-		if (p->conns[i].state == DBC_READY)
-			return true;
-	return false;
-}
-
 /* A connection has room again: give it parked queries. */
 static void
 dbconn_take_waiting(struct dbconn *dc)
@@ -477,25 +466,24 @@ db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
 {
 	struct dbconn	*best = NULL;
 	struct dbreq	*r;
-	bool		 coming = false;
+	bool		 up = false;	/* some connection ready or on its way */
 	int		 i;
 
 	for (i = 0; i < p->size; i++) {
-		if (p->conns[i].state == DBC_CONNECTING)
-			coming = true;
+		if (p->conns[i].state != DBC_DOWN)
+			up = true;
 		if (p->conns[i].state == DBC_READY &&
 		    p->conns[i].ninflight < INFLIGHT_MAX &&
 		    (best == NULL || p->conns[i].ninflight < best->ninflight))
 			best = &p->conns[i];
 	}
+	if (!up)
+		up = pool_kick(p);
 	/*
 	 * Every connection full, or all still connecting: park the query
 	 * (bounded) rather than refuse work a moment's wait would allow.
 	 */
-	if (best == NULL && !coming && !pool_any_ready(p))
-		coming = pool_kick(p);
-	if (best == NULL && (!(coming || pool_any_ready(p)) ||
-	    p->nwaiting >= WAITING_MAX))
+	if (best == NULL && (!up || p->nwaiting >= WAITING_MAX))
 		return -1;
 	if (stmt < 0 || stmt >= p->nstmts || (r = dbreq_new(REQ_QUERY, stmt)) == NULL)
 		return -1;

@@ -14,8 +14,6 @@
 #include "log.h"
 #include "loop.h"
 
-#define ARGS_MAX	64	/* declared arguments of one command, at most */
-
 static const struct {
 	const char	*sql;
 	int		 nparams;
@@ -77,7 +75,7 @@ dispatch_statements(struct db_stmt **out, int *count)
 	for (i = 0; i < scp_ncommands; i++) {
 		if (scp_commands[i].exec != SCP_EXEC_SQL)
 			continue;
-		if (scp_commands[i].nargs > ARGS_MAX ||
+		if (scp_commands[i].nargs > DISPATCH_ARGS_MAX ||
 		    (sql = stmt_sql_for(&scp_commands[i])) == NULL)
 			goto fail;
 		if (stmt_set(&st[n], n, sql, (int)scp_commands[i].nargs + 1) == -1) {
@@ -172,7 +170,7 @@ dispatch_bind(struct conn *c, const struct scp_request *req, size_t words,
 void
 dispatch_request(struct conn *c, const struct scp_request *req)
 {
-	const struct scp_item	*args[ARGS_MAX];
+	const struct scp_item	*args[DISPATCH_ARGS_MAX];
 	const struct scp_cmd	*cmd;
 	size_t			 words;
 

@@ -10,6 +10,9 @@
 struct conn;
 struct db_stmt;
 
+/* Declared arguments of one command, at most; the table is checked at start. */
+#define DISPATCH_ARGS_MAX	64
+
 /* Statements the session commands prepare, before the table's own. */
 enum session_stmt {
 	STMT_LOGIN_BEGIN,
