@@ -405,6 +405,40 @@ check_text_type(const struct scp_argdef *def, const char *v, size_t len,
 	return fail(err, errlen, "%s: unknown type", n);
 }
 
+/* The longest choice of "a|bb|ccc". */
+static uint64_t
+enum_max(const char *choices)
+{
+	size_t	n, most = 0;
+
+	while (choices != NULL && *choices != '\0') {
+		n = strcspn(choices, "|");
+		if (n > most)
+			most = n;
+		choices += n + (choices[n] == '|');
+	}
+	return most;
+}
+
+uint64_t
+scp_arg_max(const struct scp_argdef *def, const struct scp_limits *lim)
+{
+	switch (def->type) {
+	case SCP_T_ATOM:	return ATOM_MAX;
+	case SCP_T_TEXT:	return lim->text_max;
+	case SCP_T_ID:		return INT64_DIGITS;
+	case SCP_T_INT:		return INT64_DIGITS + 1;
+	case SCP_T_DATE:	return sizeof("YYYY-MM-DD") - 1;
+	case SCP_T_TIME:	return sizeof("YYYY-MM-DDTHH:MM:SS.fffffffff+HH:MM") - 1;
+	case SCP_T_ENUM:	return enum_max(def->choices);
+	case SCP_T_LOGIN:	return LOGIN_MAX;
+	case SCP_T_TOKEN:	return SCP_TOKEN_LEN;
+	case SCP_T_SECRET:	return SECRET_MAX;
+	case SCP_T_BYTES:	return lim->doc_max;
+	}
+	return 0;
+}
+
 int
 scp_type_check(const struct scp_argdef *def, const struct scp_item *it,
     char *err, size_t errlen)

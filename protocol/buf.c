@@ -1,6 +1,10 @@
 /*
  * A growable byte buffer. The data stay NUL-terminated so that text can be
  * handed to string functions without a copy; len never counts the NUL.
+ *
+ * Requests carry passwords and session tokens, so no octet a buffer held
+ * is left behind in memory it gives up: growing copies and wipes instead
+ * of realloc(), and reset, consume and free wipe what they drop.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,8 +38,13 @@ buf_grow(struct scp_buf *b, size_t more)
 		}
 		cap *= 2;
 	}
-	if ((p = reallocarray(b->data, cap, 1)) == NULL)
+	if ((p = malloc(cap)) == NULL)
 		return -1;
+	if (b->data != NULL) {
+		memcpy(p, b->data, b->len + 1);
+		explicit_bzero(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -86,14 +95,16 @@ scp_buf_printf(struct scp_buf *b, const char *fmt, ...)
 void
 scp_buf_reset(struct scp_buf *b)
 {
-	b->len = 0;
 	if (b->data != NULL)
-		b->data[0] = '\0';
+		explicit_bzero(b->data, b->len + 1);
+	b->len = 0;
 }
 
 void
 scp_buf_free(struct scp_buf *b)
 {
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;
@@ -108,6 +119,6 @@ scp_buf_consume(struct scp_buf *b, size_t n)
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);
+	explicit_bzero(b->data + b->len - n, n);
 	b->len -= n;
-	b->data[b->len] = '\0';
 }

@@ -710,6 +710,12 @@ scp_parser_busy(const struct scp_parser *p)
 	return p->busy;
 }
 
+bool
+scp_parser_in_literal(const struct scp_parser *p)
+{
+	return p->state == PS_LITERAL;
+}
+
 size_t
 scp_parser_held(const struct scp_parser *p)
 {

@@ -153,6 +153,8 @@ enum scp_code		 scp_parser_code(const struct scp_parser *);
 const char		*scp_parser_error(const struct scp_parser *);
 /* True while the current request has started but not ended (for deadlines). */
 bool			 scp_parser_busy(const struct scp_parser *);
+/* True while a literal's octets are being read (a progress deadline). */
+bool			 scp_parser_in_literal(const struct scp_parser *);
 /* Octets held for the current request (items and collected literals). */
 size_t			 scp_parser_held(const struct scp_parser *);
 

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scp.h"
 
@@ -46,26 +47,16 @@ struct scp_argdef {
 	const char	*choices;	/* SCP_T_ENUM: "on|off" */
 };
 
-/* How sccd carries out a command. */
-enum scp_exec {
-	SCP_EXEC_SQL,		/* SELECT * FROM <sqlfn>(session, args...) */
-	SCP_EXEC_CAPABILITY,
-	SCP_EXEC_NOOP,
-	SCP_EXEC_LOGIN,
-	SCP_EXEC_RESUME,
-	SCP_EXEC_PASSWORD,
-	SCP_EXEC_LOGOUT
-};
-
 #define SCP_CMD_PREAUTH		0x01	/* allowed before login */
 
+/*
+ * What both sides need to know of a command. How sccd carries it out (an
+ * api function, or a handler of its own) is the server's business.
+ */
 struct scp_cmd {
 	const char		*name;		/* "WHOAMI", "MINUTES CONFIRM" */
-	enum scp_exec		 exec;
 	unsigned		 flags;
 	unsigned		 roles;		/* SCP_ROLE_* allowed once logged in */
-	const char		*sqlfn;		/* "api.whoami" for SCP_EXEC_SQL */
-	const char		*ok_text;	/* completion text on success */
 	const char		*help;		/* one line */
 	const struct scp_argdef	*args;
 	size_t			 nargs;
@@ -91,6 +82,12 @@ const struct scp_cmd	*scp_cmd_byname(const char *);	/* "minutes confirm" */
 int	 scp_cmd_bind(const struct scp_cmd *, const struct scp_request *,
 	    size_t words, const struct scp_item **out, const char **bad,
 	    enum scp_code *code, char *err, size_t errlen);
+
+/*
+ * The most octets a value of this argument can have: a literal announced
+ * larger is refused before its octets are sent.
+ */
+uint64_t scp_arg_max(const struct scp_argdef *, const struct scp_limits *);
 
 /* Check one value against a type; -1 with a message when it does not fit. */
 int	 scp_type_check(const struct scp_argdef *, const struct scp_item *,

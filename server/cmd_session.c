@@ -3,14 +3,21 @@
  * statement, or a password hash computed off the loop. Each step runs as a
  * callback on the connection's own loop thread.
  *
- * LOGIN:    login_begin (throttle, stored hash) -> hash pool (verify, or
- *           burn the same time on a dummy for unknown users) -> login_finish
- *           (session or recorded failure)
+ * LOGIN:    login_begin (admission: a locked account or address is refused,
+ *           else a failure is counted before any hashing, so parallel
+ *           guesses cannot slip past the limit together) -> a penalty delay
+ *           on a timer when the address failed recently -> hash pool
+ *           (verify, or burn the same time on a dummy for unknown users;
+ *           sources with recent failures queue behind the rest) ->
+ *           login_finish (session, taking the count back, or failure)
  * PASSWORD: password_begin -> hash pool (verify old, hash new) -> password_set
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include <sodium.h>
 
@@ -20,30 +27,35 @@
 #include "hashpool.h"
 #include "log.h"
 #include "loop.h"
+#include "request.h"
 #include "serve.h"
 
 #define PASSWORD_MIN	8
 
 struct session_op {
-	struct conn	*c;
+	struct request	*req;
 	char		*login;
 	char		*password;	/* until the hash job takes a copy */
 	char		*newpass;
-	struct hash_job	*job;
+	char		*stored;	/* the hash to verify against, while delayed */
+	struct event	*penalty;	/* a failing source waits here, not in the queue */
+	int		 addr_failures;
 	uint8_t		 token[SCP_TOKEN_RAW];
 	uint8_t		 token_hash[crypto_hash_sha256_BYTES];
-	bool		 all;
 };
 
 static struct session_op *
-op_new(struct conn *c)
+op_new(struct request *req)
 {
 	struct session_op	*op;
 
-	if ((op = calloc(1, sizeof(*op))) == NULL)
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
+		    "out of memory");
 		return NULL;
-	op->c = c;
-	conn_hold(c);
+	}
+	op->req = req;
+	req->state = op;
 	return op;
 }
 
@@ -59,80 +71,100 @@ wipe_free(char *s)
 static void
 op_free(struct session_op *op)
 {
-	struct conn	*c = op->c;
-
+	op->req->state = NULL;
 	free(op->login);
 	wipe_free(op->password);
 	wipe_free(op->newpass);
-	hash_job_free(op->job);
+	wipe_free(op->stored);
+	if (op->penalty != NULL)
+		event_free(op->penalty);
 	explicit_bzero(op, sizeof(*op));
 	free(op);
-	conn_release(c);
 }
 
-/* The op's request is answered: free it and let the connection go on. */
+/* Answer, free the op and end its request. */
 static void
-op_finish(struct session_op *op)
+op_answer(struct session_op *op, enum scp_status st, enum scp_code code,
+    const char *args, const char *text)
 {
-	struct conn	*c = op->c;
+	struct request	*req = op->req;
 
-	conn_hold(c);
 	op_free(op);
-	conn_done(c);
-	conn_release(c);
+	request_complete(req, st, code, args, text);
 }
 
 static void
 op_fail(struct session_op *op, enum scp_code code, const char *text)
 {
-	conn_complete(op->c, SCP_NO, code, NULL, text);
-	op_finish(op);
+	op_answer(op, SCP_NO, code, NULL, text);
 }
 
-static int
+/* Nobody is left to answer: let everything go. */
+static void
+op_drop(struct session_op *op)
+{
+	struct request	*req = op->req;
+
+	op_free(op);
+	request_end(req);
+}
+
+static struct conn *
+op_conn(const struct session_op *op)
+{
+	return op->req->c;
+}
+
+/* Queue a statement; its callback always comes later, from the loop. */
+static void
 op_query(struct session_op *op, int stmt, int n, const char *const *vals,
     const int *lens, const int *fmts, db_cb cb)
 {
-	struct conn	*c = op->c;
-	bool		 first = c->state != CONN_BUSY;
-
-	c->state = CONN_BUSY;
-	if (db_query(c->loop->db, stmt, n, vals, lens, fmts, cb, op) == 0)
-		return 0;
-	if (!first) {
-		op_fail(op, SCP_CODE_UNAVAILABLE, "database unavailable; nothing was done");
-		return -1;
-	}
-	/* Still inside dispatch: answer, and let the caller's loop go on. */
-	c->state = CONN_READY;
-	cmd_unavailable(c);
-	op_free(op);
-	return -1;
+	if (db_query(op_conn(op)->loop->db, stmt, n, vals, lens, fmts, cb,
+	    op) == -1)
+		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
 }
 
-/* Common head of every db callback: false when there is nobody to answer. */
+/* Common head of every db callback: false when the op is finished. */
 static bool
 op_usable(struct session_op *op, enum db_status st, const PGresult *res)
 {
-	if (!conn_alive(op->c)) {
-		op_free(op);
+	if (!request_alive(op->req)) {
+		op_drop(op);
 		return false;
 	}
 	if (st == DB_UNAVAILABLE) {
-		op_fail(op, SCP_CODE_UNAVAILABLE, "database unavailable; nothing was done");
+		op_fail(op, SCP_CODE_UNAVAILABLE,
+		    "database unavailable; nothing was done");
 		return false;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		cmd_sql_error(op->c, res);
-		op_finish(op);
+		struct request	*req = op->req;
+
+		op_free(op);
+		request_sql_error(req, res);
 		return false;
 	}
 	return true;
 }
 
+/*
+ * The connection went away. Work in the database or the hash pool comes
+ * back on its own and ends the request; a penalty delay is cut short.
+ */
+void
+cmd_session_abort(struct request *req)
+{
+	struct session_op	*op = req->state;
+
+	if (op != NULL && op->penalty != NULL &&
+	    evtimer_pending(op->penalty, NULL))
+		event_active(op->penalty, EV_TIMEOUT, 0);
+}
+
 /* Hand the op's password (and new password) to the hash pool. */
-static int
-op_hash(struct session_op *op, const char *stored,
+static void
+op_hash(struct session_op *op, const char *stored, bool penalised,
     void (*done)(struct hash_job *))
 {
 	struct hash_job	*job;
@@ -141,21 +173,20 @@ op_hash(struct session_op *op, const char *stored,
 	    (stored != NULL && (job->stored = strdup(stored)) == NULL)) {
 		hash_job_free(job);
 		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
-		return -1;
+		return;
 	}
 	job->password = op->password;
 	job->newpass = op->newpass;
 	op->password = op->newpass = NULL;
-	job->loop = op->c->loop;
+	job->loop = op_conn(op)->loop;
 	job->done = done;
 	job->arg = op;
-	if (hashpool_submit(op->c->loop->srv->hashpool, job) == -1) {
+	job->penalised = penalised;
+	/* From here the pool owns the job until it hands it back to done(). */
+	if (hashpool_submit(job->loop->srv->hashpool, job) == -1) {
 		hash_job_free(job);
 		op_fail(op, SCP_CODE_LIMIT, "too many logins at once; retry shortly");
-		return -1;
 	}
-	op->job = job;
-	return 0;
 }
 
 static void
@@ -195,22 +226,26 @@ static void
 login_finished(void *arg, enum db_status st, const PGresult *res)
 {
 	struct session_op	*op = arg;
-	struct conn		*c = op->c;
+	struct conn		*c;
 	struct scp_buf		*b;
 	char			 tok[SCP_TOKEN_LEN + 1], text[300];
-	const char		*name, *role;
+	const char		*rec;
 
 	if (!op_usable(op, st, res))
 		return;
-	if (PQntuples(res) != 1 || PQnfields(res) < 5 ||
-	    strcmp(PQgetvalue(res, 0, 0), "SESSION") != 0) {
+	c = op_conn(op);
+	rec = PQntuples(res) == 1 && PQnfields(res) >= 5 ?
+	    PQgetvalue(res, 0, 0) : "";
+	if (strcmp(rec, "INTERNAL") == 0) {
+		op_fail(op, SCP_CODE_INTERNAL, "could not check the password");
+		return;
+	}
+	if (strcmp(rec, "SESSION") != 0) {
 		log_info("conn %llu: login failed for a user from %s",
 		    (unsigned long long)c->id, c->addr);
 		op_fail(op, SCP_CODE_AUTHFAILED, "wrong user or password");
 		return;
 	}
-	name = PQgetvalue(res, 0, 2);
-	role = PQgetvalue(res, 0, 3);
 	scp_token_encode(op->token, tok);
 	b = conn_scratch(c);
 	if (scp_put_data(b, "SESSION") == -1 ||
@@ -223,28 +258,29 @@ login_finished(void *arg, enum db_status st, const PGresult *res)
 	}
 	explicit_bzero(tok, sizeof(tok));
 	conn_send(c, b);
-	explicit_bzero(b->data, b->cap);
-	session_adopt(c, op->token_hash, PQgetvalue(res, 0, 1), role);
-	(void)snprintf(text, sizeof(text), "welcome, %s", name);
-	conn_complete(c, SCP_OK, SCP_CODE_ROLE, role, text);
-	op_finish(op);
+	session_adopt(c, op->token_hash, PQgetvalue(res, 0, 1),
+	    PQgetvalue(res, 0, 3));
+	(void)snprintf(text, sizeof(text), "welcome, %s", PQgetvalue(res, 0, 2));
+	op_answer(op, SCP_OK, SCP_CODE_ROLE, PQgetvalue(res, 0, 3), text);
 }
 
 static void
 login_verified(struct hash_job *job)
 {
 	struct session_op	*op = job->arg;
-	const struct config	*cfg = op->c->loop->cfg;
+	const struct config	*cfg;
 	struct throttle_args	 t;
 	char			 idle[24], abs[24];
 	const char		*vals[10];
 	int			 lens[10] = { 0 }, fmts[10] = { 0 };
 
-	if (!conn_alive(op->c)) {
-		op_free(op);
+	if (!request_alive(op->req) || job->result == HASH_CANCELLED) {
+		hash_job_free(job);
+		op_drop(op);
 		return;
 	}
-	if (job->ok) {
+	cfg = op_conn(op)->loop->cfg;
+	if (job->result == HASH_MATCH) {
 		randombytes_buf(op->token, sizeof(op->token));
 		crypto_hash_sha256(op->token_hash, op->token, sizeof(op->token));
 	}
@@ -252,62 +288,119 @@ login_verified(struct hash_job *job)
 	(void)snprintf(abs, sizeof(abs), "%lld", (long long)cfg->session_absolute);
 	throttle_args(cfg, &t);
 	vals[0] = op->login;
-	vals[1] = op->c->addr;
-	vals[2] = job->ok ? "true" : "false";
-	vals[3] = job->ok ? (const char *)op->token_hash : NULL;
+	vals[1] = op_conn(op)->addr;
+	/* NULL: the check itself failed, which is no failed login. */
+	vals[2] = job->result == HASH_ERROR ? NULL :
+	    job->result == HASH_MATCH ? "true" : "false";
+	vals[3] = job->result == HASH_MATCH ? (const char *)op->token_hash : NULL;
 	lens[3] = sizeof(op->token_hash);
 	fmts[3] = 1;
 	vals[4] = idle; vals[5] = abs; vals[6] = t.max_account;
 	vals[7] = t.max_address; vals[8] = t.window; vals[9] = t.lockout;
-	hash_job_free(op->job);
-	op->job = NULL;
-	(void)op_query(op, STMT_LOGIN_FINISH, 10, vals, lens, fmts, login_finished);
+	hash_job_free(job);
+	op_query(op, STMT_LOGIN_FINISH, 10, vals, lens, fmts, login_finished);
+}
+
+/* A source with recent failures waits its penalty on a timer, then queues. */
+static void
+login_penalty_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct session_op	*op = arg;
+	char			*stored = op->stored;
+
+	(void)fd;
+	(void)what;
+	if (!request_alive(op->req)) {
+		op_drop(op);
+		return;
+	}
+	op->stored = NULL;
+	op_hash(op, stored, true, login_verified);
+	wipe_free(stored);
+}
+
+/*
+ * Doubling from login_penalty with each recent failure of the address, as
+ * Dovecot's auth penalty does: guessing gets slow for the guesser without
+ * costing anybody else CPU or a place in the hashing queue.
+ */
+static long
+login_penalty_ms(const struct config *cfg, int failures)
+{
+	long	ms = (long)cfg->login_penalty, max = (long)cfg->login_penalty_max;
+
+	if (failures <= 0 || ms <= 0)
+		return 0;
+	while (--failures > 0 && ms < max)
+		ms *= 2;
+	return ms < max ? ms : max;
 }
 
 static void
 login_begun(void *arg, enum db_status st, const PGresult *res)
 {
 	struct session_op	*op = arg;
-	const char		*stored = NULL, *locked;
+	const char		*stored = NULL, *errstr;
+	struct timeval		 tv;
+	long			 ms;
 
 	if (!op_usable(op, st, res))
 		return;
-	if (PQntuples(res) == 1) {
-		if (!PQgetisnull(res, 0, 0))
-			stored = PQgetvalue(res, 0, 0);
-		locked = PQgetvalue(res, 0, 1);
-		if (!PQgetisnull(res, 0, 1) && strcmp(locked, "0") != 0) {
-			conn_complete(op->c, SCP_NO, SCP_CODE_LOCKED, locked,
-			    "too many failed logins; retry later");
-			op_finish(op);
-			return;
-		}
-	}
-	(void)op_hash(op, stored, login_verified);
-}
-
-void
-cmd_login(struct conn *c, const struct scp_item **args)
-{
-	const struct config	*cfg = c->loop->cfg;
-	struct session_op	*op;
-	char			 win[24];
-	const char		*vals[3];
-
-	if ((op = op_new(c)) == NULL) {
-		conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, NULL, "out of memory");
+	if (PQntuples(res) != 1 || PQnfields(res) < 3) {
+		op_fail(op, SCP_CODE_INTERNAL, "unexpected answer from the database");
 		return;
 	}
-	if ((op->login = strdup(args[0]->value)) == NULL ||
-	    (op->password = strdup(args[1]->value)) == NULL) {
+	if (!PQgetisnull(res, 0, 0))
+		stored = PQgetvalue(res, 0, 0);
+	if (strcmp(PQgetvalue(res, 0, 1), "0") != 0) {
+		op_answer(op, SCP_NO, SCP_CODE_LOCKED, PQgetvalue(res, 0, 1),
+		    "too many failed logins; retry later");
+		return;
+	}
+	op->addr_failures = (int)strtonum(PQgetvalue(res, 0, 2), 0, INT_MAX,
+	    &errstr);
+	if (errstr != NULL)
+		op->addr_failures = INT_MAX;
+	if ((ms = login_penalty_ms(op_conn(op)->loop->cfg,
+	    op->addr_failures)) == 0) {
+		op_hash(op, stored, op->addr_failures > 0, login_verified);
+		return;
+	}
+	if ((stored != NULL && (op->stored = strdup(stored)) == NULL) ||
+	    (op->penalty = evtimer_new(op_conn(op)->loop->base,
+	    login_penalty_over, op)) == NULL) {
 		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
 		return;
 	}
-	(void)snprintf(win, sizeof(win), "%lld", (long long)cfg->login_window);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (evtimer_add(op->penalty, &tv) == -1)
+		op_fail(op, SCP_CODE_INTERNAL, "cannot arm a timer");
+}
+
+void
+cmd_login(struct request *req)
+{
+	const struct config	*cfg = req->c->loop->cfg;
+	struct session_op	*op;
+	struct throttle_args	 t;
+	const char		*vals[6];
+
+	if ((op = op_new(req)) == NULL)
+		return;
+	if ((op->login = strdup(req->args[0]->value)) == NULL ||
+	    (op->password = strdup(req->args[1]->value)) == NULL) {
+		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		return;
+	}
+	throttle_args(cfg, &t);
 	vals[0] = op->login;
-	vals[1] = c->addr;
-	vals[2] = win;
-	(void)op_query(op, STMT_LOGIN_BEGIN, 3, vals, NULL, NULL, login_begun);
+	vals[1] = req->c->addr;
+	vals[2] = t.max_account;
+	vals[3] = t.max_address;
+	vals[4] = t.window;
+	vals[5] = t.lockout;
+	op_query(op, STMT_LOGIN_BEGIN, 6, vals, NULL, NULL, login_begun);
 }
 
 /* ---- RESUME ---- */
@@ -333,7 +426,7 @@ resume_done(void *arg, enum db_status st, const PGresult *res)
 	 * A token that is no good is answered without touching the session
 	 * this connection may already hold: after NO nothing has changed.
 	 */
-	if (conn_alive(op->c) && st == DB_OK && refused_by_api(res)) {
+	if (request_alive(op->req) && st == DB_OK && refused_by_api(res)) {
 		op_fail(op, SCP_CODE_EXPIRED, "session expired; log in again");
 		return;
 	}
@@ -343,32 +436,28 @@ resume_done(void *arg, enum db_status st, const PGresult *res)
 		op_fail(op, SCP_CODE_EXPIRED, "session expired; log in again");
 		return;
 	}
-	session_adopt(op->c, op->token_hash, PQgetvalue(res, 0, 1),
+	session_adopt(op_conn(op), op->token_hash, PQgetvalue(res, 0, 1),
 	    PQgetvalue(res, 0, 3));
-	conn_complete(op->c, SCP_OK, SCP_CODE_ROLE, PQgetvalue(res, 0, 3),
-	    "resumed");
-	op_finish(op);
+	op_answer(op, SCP_OK, SCP_CODE_ROLE, PQgetvalue(res, 0, 3), "resumed");
 }
 
 void
-cmd_resume(struct conn *c, const struct scp_item **args)
+cmd_resume(struct request *req)
 {
 	struct session_op	*op;
 	const char		*vals[1];
 	int			 lens[1], fmts[1] = { 1 };
 
-	if ((op = op_new(c)) == NULL) {
-		conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, NULL, "out of memory");
+	if ((op = op_new(req)) == NULL)
 		return;
-	}
-	if (scp_token_decode(args[0]->value, op->token) == -1) {
+	if (scp_token_decode(req->args[0]->value, op->token) == -1) {
 		op_fail(op, SCP_CODE_EXPIRED, "session expired; log in again");
 		return;
 	}
 	crypto_hash_sha256(op->token_hash, op->token, sizeof(op->token));
 	vals[0] = (const char *)op->token_hash;
 	lens[0] = sizeof(op->token_hash);
-	(void)op_query(op, STMT_SESSION_RESUME, 1, vals, lens, fmts, resume_done);
+	op_query(op, STMT_SESSION_RESUME, 1, vals, lens, fmts, resume_done);
 }
 
 /* ---- PASSWORD ---- */
@@ -380,10 +469,10 @@ password_set_done(void *arg, enum db_status st, const PGresult *res)
 
 	if (!op_usable(op, st, res))
 		return;
-	log_info("conn %llu: password changed", (unsigned long long)op->c->id);
-	conn_complete(op->c, SCP_OK, SCP_CODE_NONE, NULL,
+	log_info("conn %llu: password changed",
+	    (unsigned long long)op_conn(op)->id);
+	op_answer(op, SCP_OK, SCP_CODE_NONE, NULL,
 	    "password changed; your other sessions have ended");
-	op_finish(op);
 }
 
 static void
@@ -400,19 +489,20 @@ password_failure_counted(void *arg, enum db_status st, const PGresult *res)
 static void
 password_count_failure(struct session_op *op)
 {
+	struct conn		*c = op_conn(op);
 	struct throttle_args	 t;
 	const char		*vals[6];
-	int			 lens[6] = { sizeof(op->c->token_hash) };
+	int			 lens[6] = { sizeof(c->token_hash) };
 	int			 fmts[6] = { 1 };
 
-	throttle_args(op->c->loop->cfg, &t);
-	vals[0] = (const char *)op->c->token_hash;
-	vals[1] = op->c->addr;
+	throttle_args(c->loop->cfg, &t);
+	vals[0] = (const char *)c->token_hash;
+	vals[1] = c->addr;
 	vals[2] = t.max_account;
 	vals[3] = t.max_address;
 	vals[4] = t.window;
 	vals[5] = t.lockout;
-	(void)op_query(op, STMT_PASSWORD_FAILED, 6, vals, lens, fmts,
+	op_query(op, STMT_PASSWORD_FAILED, 6, vals, lens, fmts,
 	    password_failure_counted);
 }
 
@@ -423,19 +513,24 @@ password_verified(struct hash_job *job)
 	const char		*vals[2];
 	int			 lens[2] = { sizeof(op->token_hash), 0 };
 	int			 fmts[2] = { 1, 0 };
+	enum hash_result	 result = job->result;
 
-	if (!conn_alive(op->c)) {
-		op_free(op);
+	if (!request_alive(op->req) || result == HASH_CANCELLED) {
+		hash_job_free(job);
+		op_drop(op);
 		return;
 	}
-	if (!job->ok) {
+	if (result == HASH_MATCH) {
+		vals[0] = (const char *)op_conn(op)->token_hash;
+		vals[1] = job->newhash;
+		op_query(op, STMT_PASSWORD_SET, 2, vals, lens, fmts,
+		    password_set_done);
+	}
+	hash_job_free(job);
+	if (result == HASH_ERROR)
+		op_fail(op, SCP_CODE_INTERNAL, "could not check the password");
+	else if (result == HASH_MISMATCH)
 		password_count_failure(op);
-		return;
-	}
-	vals[0] = (const char *)op->c->token_hash;
-	vals[1] = job->newhash;
-	(void)op_query(op, STMT_PASSWORD_SET, 2, vals, lens, fmts,
-	    password_set_done);
 }
 
 static void
@@ -450,90 +545,85 @@ password_begun(void *arg, enum db_status st, const PGresult *res)
 		return;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "0") != 0) {
-		conn_complete(op->c, SCP_NO, SCP_CODE_LOCKED, PQgetvalue(res, 0, 1),
+		op_answer(op, SCP_NO, SCP_CODE_LOCKED, PQgetvalue(res, 0, 1),
 		    "too many failed attempts; retry later");
-		op_finish(op);
 		return;
 	}
-	(void)op_hash(op, PQgetvalue(res, 0, 0), password_verified);
+	op_hash(op, PQgetvalue(res, 0, 0), false, password_verified);
 }
 
 void
-cmd_password(struct conn *c, const struct scp_item **args)
+cmd_password(struct request *req)
 {
+	struct conn		*c = req->c;
 	struct session_op	*op;
 	const char		*vals[2];
 	int			 lens[2] = { sizeof(c->token_hash) }, fmts[2] = { 1 };
 
-	if (strlen(args[1]->value) < PASSWORD_MIN) {
-		conn_complete(c, SCP_NO, SCP_CODE_INVALID, "new",
+	if (strlen(req->args[1]->value) < PASSWORD_MIN) {
+		request_complete(req, SCP_NO, SCP_CODE_INVALID, "new",
 		    "a password needs at least 8 characters");
 		return;
 	}
-	if ((op = op_new(c)) == NULL) {
-		conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, NULL, "out of memory");
+	if ((op = op_new(req)) == NULL)
 		return;
-	}
-	if ((op->password = strdup(args[0]->value)) == NULL ||
-	    (op->newpass = strdup(args[1]->value)) == NULL) {
+	if ((op->password = strdup(req->args[0]->value)) == NULL ||
+	    (op->newpass = strdup(req->args[1]->value)) == NULL) {
 		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
 		return;
 	}
 	vals[0] = (const char *)c->token_hash;
 	vals[1] = c->addr;
-	(void)op_query(op, STMT_PASSWORD_BEGIN, 2, vals, lens, fmts,
-	    password_begun);
+	op_query(op, STMT_PASSWORD_BEGIN, 2, vals, lens, fmts, password_begun);
 }
 
 /* ---- LOGOUT ---- */
 
 static void
-logout_bye(struct conn *c)
+logout_bye(struct request *req)
 {
+	struct conn	*c = req->c;
 	struct scp_buf	*b = conn_scratch(c);
 
-	c->authed = false;
-	explicit_bzero(c->token_hash, sizeof(c->token_hash));
+	conn_forget_session(c);
 	if (scp_put_bye(b, SCP_CODE_NONE, "logging out") == -1) {
-		conn_close(c, "out of memory");
+		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
+		    "out of memory");
 		return;
 	}
 	conn_send(c, b);
-	conn_complete(c, SCP_OK, SCP_CODE_NONE, NULL, c->cmd->ok_text);
-	conn_linger(c);
+	c->quit = true;		/* nothing after this request is read */
+	request_ok(req);
 }
 
 static void
 logout_done(void *arg, enum db_status st, const PGresult *res)
 {
 	struct session_op	*op = arg;
-	struct conn		*c = op->c;
+	struct request		*req = op->req;
 
 	if (!op_usable(op, st, res))
 		return;
-	conn_hold(c);
 	op_free(op);
-	logout_bye(c);
-	conn_release(c);
+	logout_bye(req);
 }
 
 void
-cmd_logout(struct conn *c, const struct scp_item **args)
+cmd_logout(struct request *req)
 {
+	struct conn		*c = req->c;
 	struct session_op	*op;
 	const char		*vals[2];
 	int			 lens[2] = { sizeof(c->token_hash), 0 };
 	int			 fmts[2] = { 1, 0 };
 
 	if (!c->authed) {
-		logout_bye(c);
+		logout_bye(req);
 		return;
 	}
-	if ((op = op_new(c)) == NULL) {
-		conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, NULL, "out of memory");
+	if ((op = op_new(req)) == NULL)
 		return;
-	}
 	vals[0] = (const char *)c->token_hash;
-	vals[1] = args[0] != NULL ? "true" : "false";
-	(void)op_query(op, STMT_LOGOUT, 2, vals, lens, fmts, logout_done);
+	vals[1] = req->args[0] != NULL ? "true" : "false";
+	op_query(op, STMT_LOGOUT, 2, vals, lens, fmts, logout_done);
 }

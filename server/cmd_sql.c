@@ -14,41 +14,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "loop.h"
-
-void
-cmd_unavailable(struct conn *c)
-{
-	conn_complete(c, SCP_NO, SCP_CODE_UNAVAILABLE, NULL,
-	    "database unavailable; nothing was done");
-}
-
-void
-cmd_sql_error(struct conn *c, const PGresult *res)
-{
-	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	const char	*detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	enum scp_code	 code;
-	char		 id[17];
-	uint8_t		 raw[8];
-
-	code = state != NULL ? scp_code_from_sqlstate(state) : SCP_CODE_NONE;
-	if (code != SCP_CODE_NONE) {
-		if (code == SCP_CODE_EXPIRED || code == SCP_CODE_AUTHREQUIRED) {
-			c->authed = false;
-			explicit_bzero(c->token_hash, sizeof(c->token_hash));
-		}
-		conn_complete(c, SCP_NO, code, detail,
-		    msg != NULL ? msg : "refused");
-		return;
-	}
-	/* Not ours: log it in full under an id the user can quote. */
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
-	log_warnx("conn %llu: internal error %s: %s %s", (unsigned long long)c->id,
-	    id, state != NULL ? state : "-", PQresultErrorMessage(res));
-	conn_complete(c, SCP_NO, SCP_CODE_INTERNAL, id, "internal error");
-}
+#include "request.h"
 
 static int
 write_row(struct scp_buf *b, const PGresult *res, int row)
@@ -68,61 +34,75 @@ write_row(struct scp_buf *b, const PGresult *res, int row)
 	return scp_put_end(b);
 }
 
+/*
+ * Every record is composed before anything is queued, so a row that cannot
+ * be written (out of memory) leaves no half answer behind: the client gets
+ * NO [INTERNAL id] and the connection carries on.
+ */
 static void
 sql_done(void *arg, enum db_status st, const PGresult *res)
 {
-	struct conn	*c = arg;
+	struct request	*req = arg;
+	struct conn	*c = req->c;
 	struct scp_buf	*b;
+	char		 id[17];
+	uint8_t		 raw[8];
 	int		 row, nrows;
 
-	if (!conn_alive(c))
-		goto out;
-	if (st == DB_UNAVAILABLE)
-		cmd_unavailable(c);
-	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		cmd_sql_error(c, res);
-	else {
-		nrows = PQntuples(res);
-		for (row = 0; row < nrows && conn_alive(c); row++) {
-			b = conn_scratch(c);
-			if (write_row(b, res, row) == -1) {
-				log_warnx("conn %llu: %s: row %d not written",
-				    (unsigned long long)c->id, c->cmd->name, row);
-				conn_close(c, "cannot write a record");
-				goto out;
-			}
-			conn_send(c, b);
-		}
-		conn_complete(c, SCP_OK, SCP_CODE_NONE, NULL, c->cmd->ok_text);
+	if (!request_alive(req)) {
+		request_end(req);
+		return;
 	}
-	conn_done(c);
-out:
-	conn_release(c);
+	if (st == DB_UNAVAILABLE) {
+		request_unavailable(req);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		request_sql_error(req, res);
+		return;
+	}
+	b = conn_scratch(c);
+	nrows = PQntuples(res);
+	for (row = 0; row < nrows; row++)
+		if (write_row(b, res, row) == -1)
+			break;
+	if (row < nrows) {
+		scp_buf_reset(b);
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
+		log_warnx("conn %llu: %s: internal error %s: record %d of %d "
+		    "could not be written", (unsigned long long)c->id,
+		    req->cmd->name, id, row + 1, nrows);
+		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, id,
+		    "internal error");
+		return;
+	}
+	conn_send(c, b);
+	request_ok(req);
 }
 
 void
-cmd_sql(struct conn *c, const struct scp_item **args)
+cmd_sql(struct request *req)
 {
-	const struct scp_cmd	*cmd = c->cmd;
+	const struct scp_cmd	*cmd = req->cmd;
+	struct conn		*c = req->c;
 	/* The session, then each declared argument. */
-	const char		*vals[1 + DISPATCH_ARGS_MAX];
-	int			 lens[1 + DISPATCH_ARGS_MAX] = { 0 };
-	int			 fmts[1 + DISPATCH_ARGS_MAX] = { 0 };
+	const char		*vals[1 + REQUEST_ARGS_MAX];
+	int			 lens[1 + REQUEST_ARGS_MAX] = { 0 };
+	int			 fmts[1 + REQUEST_ARGS_MAX] = { 0 };
 	size_t			 i;
 
 	vals[0] = (const char *)c->token_hash;
 	lens[0] = sizeof(c->token_hash);
 	fmts[0] = 1;
 	for (i = 0; i < cmd->nargs; i++) {
-		vals[i + 1] = args[i] != NULL ? args[i]->value : NULL;
-		lens[i + 1] = args[i] != NULL ? (int)args[i]->len : 0;
+		vals[i + 1] = req->args[i] != NULL ? req->args[i]->value : NULL;
+		lens[i + 1] = req->args[i] != NULL ? (int)req->args[i]->len : 0;
+		/* Documents go as bytea: binary, so a NUL is just an octet. */
+		fmts[i + 1] = cmd->args[i].type == SCP_T_BYTES;
 	}
-	conn_hold(c);
-	c->state = CONN_BUSY;
-	if (db_query(c->loop->db, dispatch_stmt_of(cmd), (int)cmd->nargs + 1,
-	    vals, lens, fmts, sql_done, c) == -1) {
-		c->state = CONN_READY;
-		conn_release(c);
-		cmd_unavailable(c);
-	}
+	if (db_query(c->loop->db, req->route->stmt, (int)cmd->nargs + 1,
+	    vals, lens, fmts, sql_done, req) == -1)
+		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
+		    "out of memory");
 }

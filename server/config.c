@@ -36,18 +36,17 @@ static const struct setting settings[] = {
 	    "server certificate chain, PEM" },
 	{ "key", SET_PATH, S(key), 0, 0, "", 1,
 	    "private key of the certificate, PEM" },
-	{ "ca", SET_PATH, S(ca), 0, 0, "", 1,
-	    "certificate authority clients should trust" },
 	{ "db", SET_STRING, S(db), 0, 0, "", 0,
 	    "PostgreSQL conninfo; empty runs the instance's own cluster" },
 	{ "user", SET_STRING, S(user), 0, 0, "", 0,
 	    "account to run as when started as root (default: owner of the instance)" },
 	{ "threads", SET_INT, S(threads), 0, 256, "0", 0,
 	    "event loop threads; 0 means one per core" },
-	{ "hash_workers", SET_INT, S(hash_workers), 1, 64, "1", 0,
+	{ "hash_workers", SET_INT, S(hash_workers), 1, 64, "2", 0,
 	    "threads verifying passwords (argon2id, 64 MiB each)" },
-	{ "hash_queue", SET_INT, S(hash_queue), 1, 100000, "256", 1,
-	    "password checks waiting at most; beyond it LOGIN answers LIMIT" },
+	{ "hash_queue", SET_INT, S(hash_queue), 1, 100000, "256", 0,
+	    "password checks from addresses with recent failures waiting at "
+	    "most; beyond it their LOGIN answers LIMIT" },
 	{ "db_pool", SET_INT, S(db_pool), 1, 64, "2", 0,
 	    "database connections per event loop thread" },
 	{ "max_connections", SET_INT, S(max_connections), 1, 1000000, "20000", 1,
@@ -60,6 +59,12 @@ static const struct setting settings[] = {
 	    "seconds a connection may stay silent" },
 	{ "line_timeout", SET_INT, S(line_timeout), 1, 3600, "30", 1,
 	    "seconds to finish a line once it has started" },
+	{ "literal_timeout", SET_INT, S(literal_timeout), 1, 3600, "30", 1,
+	    "seconds a literal being received may go without a new octet" },
+	{ "statement_timeout", SET_INT, S(statement_timeout), 1, 3600, "30", 0,
+	    "seconds one database statement may run before it is cancelled" },
+	{ "db_connect_timeout", SET_INT, S(db_connect_timeout), 1, 600, "10", 0,
+	    "seconds to connect to the database; a silent host is given up after as long" },
 	{ "output_max", SET_INT, S(output_max), 64 * KIB, 1024 * MIB, "16777216", 1,
 	    "octets of unsent output per connection before it is dropped" },
 	{ "line_max", SET_INT, L(line_max), 1024, 1 * MIB, "8192", 1,
@@ -82,6 +87,11 @@ static const struct setting settings[] = {
 	    "seconds over which failed logins are counted" },
 	{ "login_lockout", SET_INT, S(login_lockout), 1, 86400, "300", 1,
 	    "seconds a lock lasts" },
+	{ "login_penalty", SET_INT, S(login_penalty), 0, 60000, "500", 1,
+	    "milliseconds a login waits after one recent failure from its "
+	    "address, doubling with each more; 0 turns it off" },
+	{ "login_penalty_max", SET_INT, S(login_penalty_max), 0, 600000, "15000", 1,
+	    "milliseconds a login waits at most for its address's failures" },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -155,6 +165,12 @@ config_set(struct config *cfg, const char *name, const char *value,
 {
 	const struct setting	*s;
 
+	/*
+	 * Settings that once existed: files written by an older sccd init
+	 * still name them, and an upgrade must not refuse to start over it.
+	 */
+	if (strcmp(name, "ca") == 0)
+		return 0;
 	if ((s = setting_find(name)) == NULL) {
 		(void)snprintf(err, errlen, "unknown setting \"%s\"", name);
 		return -1;
@@ -335,6 +351,17 @@ config_write_defaults(FILE *fp)
 	}
 }
 
+/* Octets an integer setting takes in struct config (see int_store). */
+static size_t
+int_width(const struct setting *s)
+{
+	if (s->offset == L(doc_max))
+		return sizeof(uint64_t);
+	if (s->offset >= L(line_max) && s->offset < L(doc_max))
+		return sizeof(size_t);
+	return sizeof(int64_t);
+}
+
 static int
 setting_equal(const struct config *a, const struct config *b,
     const struct setting *s)
@@ -348,26 +375,44 @@ setting_equal(const struct config *a, const struct config *b,
 		memcpy(&sb, pb, sizeof(sb));
 		return strcmp(sa != NULL ? sa : "", sb != NULL ? sb : "") == 0;
 	}
-	if (s->offset == L(doc_max))
-		return a->limits.doc_max == b->limits.doc_max;
-	if (s->offset >= L(line_max) && s->offset < L(doc_max))
-		return memcmp(pa, pb, sizeof(size_t)) == 0;
-	return memcmp(pa, pb, sizeof(int64_t)) == 0;
+	return memcmp(pa, pb, int_width(s)) == 0;
+}
+
+/* dst takes src's value of one setting. */
+static int
+setting_copy(struct config *dst, const struct config *src,
+    const struct setting *s)
+{
+	const char	*from = (const char *)src + s->offset;
+	const char	*value;
+	char		*copy = NULL, **field;
+
+	if (s->type == SET_INT) {
+		memcpy((char *)dst + s->offset, from, int_width(s));
+		return 0;
+	}
+	memcpy(&value, from, sizeof(value));
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return -1;
+	field = str_field(dst, s);
+	free(*field);
+	*field = copy;
+	return 0;
 }
 
 int
-config_reloadable(const struct config *old, const struct config *new,
-    const char **which)
+config_keep_fixed(struct config *next, const struct config *cur,
+    void (*changed)(const char *, void *), void *arg)
 {
 	size_t	i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		if (settings[i].reloadable)
+		if (settings[i].reloadable ||
+		    setting_equal(cur, next, &settings[i]))
 			continue;
-		if (!setting_equal(old, new, &settings[i])) {
-			*which = settings[i].name;
-			return 0;
-		}
+		changed(settings[i].name, arg);
+		if (setting_copy(next, cur, &settings[i]) == -1)
+			return -1;
 	}
-	return 1;
+	return 0;
 }

@@ -15,7 +15,6 @@ struct config {
 	char		*listen;		/* "127.0.0.1:7144" */
 	char		*cert;			/* server certificate chain (PEM) */
 	char		*key;			/* its private key (PEM) */
-	char		*ca;			/* CA that signed it (told to clients) */
 	char		*db;			/* conninfo; empty: the embedded cluster */
 	char		*user;			/* account to run as when started as root */
 	int64_t		 threads;		/* loop threads; 0: one per core */
@@ -27,6 +26,9 @@ struct config {
 	int64_t		 handshake_timeout;	/* seconds */
 	int64_t		 idle_timeout;		/* seconds */
 	int64_t		 line_timeout;		/* seconds to finish a started line */
+	int64_t		 literal_timeout;	/* seconds a literal may stall */
+	int64_t		 statement_timeout;	/* seconds a database statement may run */
+	int64_t		 db_connect_timeout;	/* seconds to reach the database */
 	int64_t		 output_max;		/* octets queued per connection */
 	int64_t		 session_idle;		/* seconds */
 	int64_t		 session_absolute;	/* seconds */
@@ -34,6 +36,8 @@ struct config {
 	int64_t		 login_max_address;	/* per address within the window */
 	int64_t		 login_window;		/* seconds */
 	int64_t		 login_lockout;		/* seconds */
+	int64_t		 login_penalty;		/* ms after one recent failure; 0: none */
+	int64_t		 login_penalty_max;	/* ms at most */
 	struct scp_limits limits;
 };
 
@@ -52,8 +56,12 @@ int	config_copy(struct config *dst, const struct config *src);
 void	config_free(struct config *);
 /* Every setting, commented, with its default and help: for a new file. */
 void	config_write_defaults(FILE *);
-/* True when only reloadable settings differ. */
-int	config_reloadable(const struct config *old, const struct config *new,
-	    const char **which);
+/*
+ * For SIGHUP: next takes cur's value of every setting only a restart may
+ * change, and changed(name, arg) hears of each that differed. -1 when out
+ * of memory; next can still be freed.
+ */
+int	config_keep_fixed(struct config *next, const struct config *cur,
+	    void (*changed)(const char *name, void *arg), void *arg);
 
 #endif

@@ -20,6 +20,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "loop.h"
+#include "request.h"
 #include "serve.h"
 
 #define GREETING	"* OK [CAPABILITY " SCP_PROTOCOL " LITERAL+ WATCH] sccd ready\r\n"
@@ -28,13 +29,69 @@
 static atomic_ullong	conn_ids;
 
 static void	conn_on_timer(evutil_socket_t, short, void *);
-static void	conn_arm_timer(struct conn *);
+static void	conn_arm_deadline(struct conn *);
 static void	conn_process(struct conn *);
+
+static const char *const state_names[] = {
+	[CONN_HANDSHAKE] = "handshake",
+	[CONN_READY] = "ready",
+	[CONN_LINE] = "line",
+	[CONN_LITERAL] = "literal",
+	[CONN_BUSY] = "busy",
+	[CONN_CLOSING] = "closing",
+	[CONN_DEAD] = "dead",
+};
+
+const char *
+conn_state_name(enum conn_state st)
+{
+	return state_names[st];
+}
 
 bool
 conn_alive(const struct conn *c)
 {
 	return c->state != CONN_DEAD;
+}
+
+bool
+conn_reading(const struct conn *c)
+{
+	return c->state == CONN_READY || c->state == CONN_LINE ||
+	    c->state == CONN_LITERAL;
+}
+
+void
+conn_set_state(struct conn *c, enum conn_state st)
+{
+	if (c->state == st || c->state == CONN_DEAD)
+		return;
+	log_debug("conn %llu: %s -> %s", (unsigned long long)c->id,
+	    state_names[c->state], state_names[st]);
+	c->state = st;
+	conn_arm_deadline(c);
+}
+
+/*
+ * While reading requests, the parser says which of READY, LINE and LITERAL
+ * the connection is in. A literal that made progress earns a new deadline;
+ * a line never does, so trickling octets cannot keep one alive.
+ */
+static void
+conn_follow_parser(struct conn *c, bool progress)
+{
+	enum conn_state	st;
+
+	if (!conn_reading(c))
+		return;
+	if (scp_parser_in_literal(c->parser))
+		st = CONN_LITERAL;
+	else
+		st = scp_parser_busy(c->parser) ? CONN_LINE : CONN_READY;
+	if (st != c->state)
+		conn_set_state(c, st);
+	else if (st == CONN_LITERAL && progress)
+		conn_arm_deadline(c);
 }
 
 void
@@ -79,11 +136,14 @@ conn_close(struct conn *c, const char *why)
 {
 	if (c->state == CONN_DEAD)
 		return;
-	log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
+	log_debug("conn %llu: %s -> dead: %s", (unsigned long long)c->id,
+	    state_names[c->state], why);
 	c->state = CONN_DEAD;
 	event_del(c->rev);
 	event_del(c->wev);
 	event_del(c->timer);
+	if (c->req != NULL)
+		request_abort(c->req);
 }
 
 static void
@@ -161,7 +221,7 @@ conn_accept(struct loop *loop, int fd, const struct sockaddr *sa, socklen_t len)
 	TAILQ_INSERT_TAIL(&loop->conns, c, entry);
 	loop->nconns++;
 	SSL_set_accept_state(c->ssl);
-	conn_arm_timer(c);
+	conn_arm_deadline(c);
 	conn_hold(c);
 	conn_handshake(c);
 	conn_release(c);
@@ -188,9 +248,11 @@ conn_handshake(struct conn *c)
 			return;
 		}
 	}
-	c->state = CONN_READY;
 	log_debug("conn %llu: %s from %s", (unsigned long long)c->id,
 	    SSL_get_version(c->ssl), c->addr);
+	conn_set_state(c, CONN_READY);
+	/* A request may have come with the handshake's last flight. */
+	c->read_more = true;
 	if (c->refuse_limit) {
 		conn_bye(c, SCP_CODE_LIMIT, "too many connections from your address");
 		return;
@@ -199,13 +261,12 @@ conn_handshake(struct conn *c)
 		conn_close(c, "out of memory");
 		return;
 	}
-	conn_arm_timer(c);
 	conn_flush(c);
 }
 
-/* One timer, whose meaning follows the state: handshake, line or idle. */
+/* One timer, whose meaning follows the state. */
 static void
-conn_arm_timer(struct conn *c)
+conn_arm_deadline(struct conn *c)
 {
 	const struct config	*cfg = c->loop->cfg;
 	struct timeval		 tv = { 0, 0 };
@@ -215,27 +276,20 @@ conn_arm_timer(struct conn *c)
 		tv.tv_sec = cfg->handshake_timeout;
 		break;
 	case CONN_READY:
-		/*
-		 * A started line has one deadline from its first octet; more
-		 * octets trickling in must not push it back.
-		 */
-		if (scp_parser_busy(c->parser)) {
-			if (c->line_timer)
-				return;
-			tv.tv_sec = cfg->line_timeout;
-			c->line_timer = true;
-		} else {
-			tv.tv_sec = cfg->idle_timeout;
-			c->line_timer = false;
-		}
+		tv.tv_sec = cfg->idle_timeout;
+		break;
+	case CONN_LINE:
+		tv.tv_sec = cfg->line_timeout;
+		break;
+	case CONN_LITERAL:
+		tv.tv_sec = cfg->literal_timeout;
 		break;
 	case CONN_CLOSING:
 		tv.tv_sec = CLOSING_SECONDS;
-		c->line_timer = false;
 		break;
-	default:
-		c->line_timer = false;
-		event_del(c->timer);	/* BUSY: the database has its own timeout */
+	case CONN_BUSY:
+	case CONN_DEAD:
+		event_del(c->timer);
 		return;
 	}
 	(void)evtimer_add(c->timer, &tv);
@@ -245,21 +299,29 @@ static void
 conn_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
+	const char	*why = NULL;
 
 	(void)fd;
 	(void)what;
 	conn_hold(c);
 	switch (c->state) {
 	case CONN_READY:
-		log_info("conn %llu: %s from %s", (unsigned long long)c->id,
-		    c->line_timer ? "line not finished in time" : "idle too long",
-		    c->addr);
-		conn_bye(c, SCP_CODE_NONE, c->line_timer ?
-		    "line not finished in time" : "idle for too long");
+		why = "idle for too long";
+		break;
+	case CONN_LINE:
+		why = "line not finished in time";
+		break;
+	case CONN_LITERAL:
+		why = "literal stalled";
 		break;
 	default:
 		conn_close(c, "timed out");
 		break;
+	}
+	if (why != NULL) {
+		log_info("conn %llu: %s: %s", (unsigned long long)c->id, c->addr,
+		    why);
+		conn_bye(c, SCP_CODE_NONE, why);
 	}
 	conn_release(c);
 }
@@ -291,12 +353,14 @@ out:
 }
 
 void
-conn_complete(struct conn *c, enum scp_status st, enum scp_code code,
-    const char *args, const char *text)
+conn_answer(struct conn *c, const char *tag, enum scp_status st,
+    enum scp_code code, const char *args, const char *text)
 {
 	struct scp_buf	*b = conn_scratch(c);
 
-	if (scp_put_completion(b, c->tag[0] != '\0' ? c->tag : "*", st, code,
+	if (!conn_alive(c))
+		return;
+	if (scp_put_completion(b, tag[0] != '\0' ? tag : "*", st, code,
 	    args, text) == -1) {
 		conn_close(c, "out of memory");
 		return;
@@ -324,8 +388,7 @@ conn_linger(struct conn *c)
 {
 	if (!conn_alive(c))
 		return;
-	c->state = CONN_CLOSING;
-	conn_arm_timer(c);
+	conn_set_state(c, CONN_CLOSING);
 	conn_flush(c);
 }
 
@@ -342,16 +405,18 @@ conn_forget_request(struct conn *c)
 }
 
 void
-conn_done(struct conn *c)
+conn_request_done(struct conn *c)
 {
 	if (!conn_alive(c))
 		return;
 	conn_forget_request(c);
-	if (c->state == CONN_CLOSING)
+	if (c->state != CONN_BUSY)
+		return;		/* closing: nothing more is read */
+	if (c->quit) {
+		conn_linger(c);
 		return;
-	c->state = CONN_READY;
-	c->cmd = NULL;
-	c->tag[0] = '\0';
+	}
+	conn_set_state(c, CONN_READY);
 	if (c->drain) {
 		conn_bye(c, SCP_CODE_UNAVAILABLE, "server shutting down");
 		return;
@@ -362,13 +427,22 @@ conn_done(struct conn *c)
 }
 
 void
+conn_forget_session(struct conn *c)
+{
+	c->authed = false;
+	explicit_bzero(c->token_hash, sizeof(c->token_hash));
+	free(c->login);
+	c->login = NULL;
+}
+
+void
 conn_begin_drain(struct conn *c)
 {
 	conn_hold(c);
 	c->drain = true;
 	if (c->state == CONN_HANDSHAKE)
 		conn_close(c, "server shutting down");
-	else if (c->state == CONN_READY)
+	else if (conn_reading(c))
 		conn_bye(c, SCP_CODE_UNAVAILABLE, "server shutting down");
 	conn_release(c);
 }
@@ -388,8 +462,10 @@ conn_parsed(struct conn *c, enum scp_result r)
 	case SCP_MORE:
 		return false;
 	case SCP_REQUEST:
+		/* The line is complete: its deadline ends here. */
+		conn_set_state(c, CONN_READY);
 		dispatch_request(c, scp_parser_request(c->parser));
-		if (c->state == CONN_READY)
+		if (conn_reading(c))
 			conn_forget_request(c);
 		break;
 	case SCP_LITERAL:
@@ -400,13 +476,13 @@ conn_parsed(struct conn *c, enum scp_result r)
 		/* No command streams yet; dispatch_literal never asks for it. */
 		break;
 	case SCP_SKIPPED:
-		conn_complete(c, c->refuse_status, c->refuse_code, NULL,
+		conn_answer(c, c->tag, c->refuse_status, c->refuse_code, NULL,
 		    c->refuse_text);
 		c->tag[0] = '\0';
 		break;
 	case SCP_REJECT:
 		conn_set_tag(c, scp_parser_tag(c->parser));
-		conn_complete(c, SCP_BAD, scp_parser_code(c->parser), NULL,
+		conn_answer(c, c->tag, SCP_BAD, scp_parser_code(c->parser), NULL,
 		    scp_parser_error(c->parser));
 		c->tag[0] = '\0';
 		break;
@@ -416,7 +492,7 @@ conn_parsed(struct conn *c, enum scp_result r)
 		conn_bye(c, scp_parser_code(c->parser), scp_parser_error(c->parser));
 		return false;
 	}
-	return conn_alive(c) && c->state == CONN_READY;
+	return conn_reading(c);
 }
 
 /*
@@ -432,13 +508,14 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	bool		go = true, again = false;
 
 	c->parsing = true;
-	while (go && (total < len || again) && c->state == CONN_READY) {
+	while (go && (total < len || again) && conn_reading(c)) {
 		r = scp_parse(c->parser, data + total, len - total, &used);
 		total += used;
 		again = r == SCP_LITERAL;
 		go = conn_parsed(c, r);
 	}
 	c->parsing = false;
+	conn_follow_parser(c, total > 0);
 	return total;
 }
 
@@ -453,8 +530,6 @@ conn_process(struct conn *c)
 	    conn_parse(c, c->pending.data, c->pending.len));
 	if (c->pending.len == 0)
 		scp_buf_free(&c->pending);	/* idle connections hold nothing */
-	if (conn_alive(c) && c->state == CONN_READY)
-		conn_arm_timer(c);
 }
 
 void
@@ -463,7 +538,7 @@ conn_input(struct conn *c, const char *data, size_t len)
 	size_t	used;
 
 	/* Earlier input goes first; parse straight from the read buffer otherwise. */
-	if (c->pending.len > 0 || c->state != CONN_READY) {
+	if (c->pending.len > 0 || !conn_reading(c)) {
 		if (scp_buf_add(&c->pending, data, len) == -1) {
 			conn_close(c, "out of memory");
 			return;
@@ -473,10 +548,6 @@ conn_input(struct conn *c, const char *data, size_t len)
 	}
 	used = conn_parse(c, data, len);
 	if (used < len && conn_alive(c) && c->state != CONN_CLOSING &&
-	    scp_buf_add(&c->pending, data + used, len - used) == -1) {
+	    scp_buf_add(&c->pending, data + used, len - used) == -1)
 		conn_close(c, "out of memory");
-		return;
-	}
-	if (conn_alive(c) && c->state == CONN_READY)
-		conn_arm_timer(c);
 }

@@ -1,13 +1,21 @@
 /*
  * A client connection: a state machine over a non-blocking TLS socket.
  *
- *   HANDSHAKE --TLS done--> READY <--answer sent-- BUSY
- *                             |  --request needs db/hash-->
- *                             '--BYE, error, timeout--> CLOSING --> freed
+ *   HANDSHAKE --TLS done--> READY --first octet--> LINE --{N} accepted--> LITERAL
+ *                             ^                      |  <--literal read----'
+ *                             |                      '--request complete--> BUSY
+ *                             '------------------request answered-----------'
+ *   any state --BYE, error, timeout--> CLOSING --> DEAD (freed at the last release)
  *
- * Only the loop that accepted it touches it. Callbacks from the database or
- * the hashing pool hold a reference (conn_hold) so the struct outlives a
- * peer that hangs up while work is in flight.
+ * Every change of state goes through conn_set_state(), which logs it and
+ * arms the one deadline that belongs to the new state: the handshake, idle
+ * time, the line (fixed from its first octet), the literal (progress: octets
+ * must keep coming), closing. BUSY has none of its own: the database's
+ * statement and connect timeouts bound it.
+ *
+ * Only the loop that accepted it touches it. Work in flight (a request, a
+ * hashing job) holds a reference (conn_hold) so the struct outlives a peer
+ * that hangs up meanwhile.
  */
 #ifndef SCCD_CONN_H
 #define SCCD_CONN_H
@@ -26,11 +34,14 @@
 struct event;
 struct evbuffer;
 struct loop;
+struct request;
 
 enum conn_state {
 	CONN_HANDSHAKE,
-	CONN_READY,
-	CONN_BUSY,
+	CONN_READY,		/* waiting for a request */
+	CONN_LINE,		/* a request line has started */
+	CONN_LITERAL,		/* receiving a literal's octets */
+	CONN_BUSY,		/* a request is being carried out */
 	CONN_CLOSING,
 	CONN_DEAD
 };
@@ -51,19 +62,20 @@ struct conn {
 	bool			 counted_addr;	/* holds a slot in the address limit */
 	bool			 refuse_limit;	/* over the address limit: BYE after handshake */
 	bool			 read_wants_write;
+	bool			 read_more;	/* stopped before OpenSSL wanted the socket */
 	bool			 write_wants_read;
-	bool			 line_timer;	/* the timer is a line deadline */
 	bool			 drain;		/* server stopping: close when idle */
 	bool			 parsing;	/* inside the parse loop */
 	bool			 lingering;	/* half-closed, discarding input */
+	bool			 quit;		/* close once the request ends */
 	/* session */
 	bool			 authed;
 	unsigned		 role;
 	uint8_t			 token_hash[32];
 	char			*login;
-	/* the request being carried out */
+	struct request		*req;		/* being carried out, or NULL */
+	/* a request answered without being carried out (refused, malformed) */
 	char			 tag[SCP_TAG_MAX + 1];
-	const struct scp_cmd	*cmd;
 	enum scp_status		 refuse_status;	/* answer for SCP_SKIPPED */
 	enum scp_code		 refuse_code;
 	const char		*refuse_text;
@@ -74,17 +86,25 @@ void	conn_hold(struct conn *);
 /* Drops a reference; frees a closed connection at zero. */
 void	conn_release(struct conn *);
 bool	conn_alive(const struct conn *);
+/* Reading requests: READY, LINE or LITERAL. */
+bool	conn_reading(const struct conn *);
+/* The one place the state changes: logs it, arms the state's deadline. */
+void	conn_set_state(struct conn *, enum conn_state);
+const char *conn_state_name(enum conn_state);
 
 /* Answers. They queue; the loop flushes once per wakeup. */
 struct scp_buf	*conn_scratch(struct conn *);
 void	conn_send(struct conn *, struct scp_buf *);	/* queues and resets buf */
-void	conn_complete(struct conn *, enum scp_status, enum scp_code,
-	    const char *args, const char *text);
+/* A completion line for tag ("*" when empty). */
+void	conn_answer(struct conn *, const char *tag, enum scp_status,
+	    enum scp_code, const char *args, const char *text);
 void	conn_bye(struct conn *, enum scp_code, const char *text);
 /* Close once what is queued has been written. */
 void	conn_linger(struct conn *);
-/* The BUSY request is answered: go back to reading requests. */
-void	conn_done(struct conn *);
+/* The request has ended (request.c): go back to reading requests. */
+void	conn_request_done(struct conn *);
+/* The session is over (expired, logged out): forget it. */
+void	conn_forget_session(struct conn *);
 void	conn_close(struct conn *, const char *why);
 void	conn_flush(struct conn *);
 void	conn_begin_drain(struct conn *);

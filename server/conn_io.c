@@ -74,12 +74,13 @@ conn_update_events(struct conn *c)
 	else
 		(void)event_del(c->rev);
 	/*
-	 * Decrypted octets already inside OpenSSL raise no socket event.
-	 * (Read-ahead stays off so that undecrypted ones never sit there:
-	 * they would need waking too, and a partial record would spin.)
+	 * Octets OpenSSL already holds (read ahead, or decrypted and not yet
+	 * taken) raise no socket event: wake ourselves when reading stopped
+	 * before OpenSSL asked for the socket. Only then: a partial record
+	 * asks for the socket, and waking for it would spin.
 	 */
-	if (want_read && !c->lingering && c->state != CONN_HANDSHAKE &&
-	    SSL_pending(c->ssl) > 0)
+	if (want_read && c->read_more && !c->lingering &&
+	    c->state != CONN_HANDSHAKE)
 		event_active(c->rev, EV_READ, 0);
 	if (want_write)
 		(void)event_add(c->wev, NULL);
@@ -95,19 +96,33 @@ conn_read_some(struct conn *c)
 	int		 n;
 
 	c->read_wants_write = false;
+	c->read_more = true;
 	while (total < READ_BUDGET && conn_alive(c) && c->state != CONN_CLOSING) {
 		ERR_clear_error();
 		n = SSL_read(c->ssl, loop->rbuf, (int)loop->rbufsz);
 		if (n > 0) {
 			total += (size_t)n;
 			conn_input(c, loop->rbuf, (size_t)n);
+			/* It may have held a password; the next reader is another client. */
+			explicit_bzero(loop->rbuf, (size_t)n);
+			/*
+			 * OpenSSL holds nothing more: what the kernel may hold
+			 * raises the (level-triggered) event again, so a read
+			 * that would only say EAGAIN is saved.
+			 */
+			if (!SSL_has_pending(c->ssl)) {
+				c->read_more = false;
+				return;
+			}
 			continue;
 		}
 		switch (conn_tls_result(c, n, "read")) {
 		case IO_WANT_READ:
+			c->read_more = false;
 			return;
 		case IO_WANT_WRITE:
 			c->read_wants_write = true;
+			c->read_more = false;
 			return;
 		default:
 			conn_close(c, "peer closed");

@@ -6,6 +6,10 @@
  * with backoff; the server never exits for the database.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +19,9 @@
 #include <event2/event.h>
 
 #include "db.h"
+#include "dberr.h"
 #include "log.h"
+#include "scp.h"
 
 #define INFLIGHT_MAX	128	/* per connection: beyond it, another or wait */
 #define WAITING_MAX	4096	/* queries parked while connections come up */
@@ -27,6 +33,8 @@ enum dbreq_kind { REQ_PREPARE, REQ_QUERY, REQ_SYNC };
 struct dbreq {
 	STAILQ_ENTRY(dbreq)	 entry;
 	enum dbreq_kind		 kind;
+	enum db_status		 status;	/* once done */
+	int			 tries;		/* runs after a serialization failure */
 	int			 stmt;
 	db_cb			 cb;
 	void			*arg;
@@ -46,6 +54,8 @@ struct dbconn {
 	PGconn			*pg;
 	enum dbconn_state	 state;
 	struct event		*rev, *wev, *retry;
+	struct event		*deadline;	/* connecting may not take longer */
+	struct event		*stall;		/* nor may the database go silent */
 	int			 backoff_ms;
 	struct timespec		 attempted;	/* last connect attempt */
 	uint8_t			*prepared;	/* one flag per statement */
@@ -55,13 +65,23 @@ struct dbconn {
 
 struct db_pool {
 	struct event_base	*base;
-	char			*conninfo;
+	char			**keys, **vals;	/* for PQconnectStartParams */
+	int			 connect_timeout;
+	int			 answer_timeout;	/* seconds without a result */
 	const struct db_stmt	*stmts;
 	int			 nstmts;
 	int			 size;
 	struct dbconn		*conns;
 	struct dbreq_list	 waiting;	/* parked while nothing is ready */
 	int			 nwaiting;
+	/*
+	 * Finished queries wait here for their callbacks, which run from an
+	 * event of their own: never inside the call that queued the query or
+	 * brought a connection down, where the caller's state is half-made.
+	 */
+	struct dbreq_list	 done;
+	struct event		*deliver;
+	bool			 closing;	/* db_pool_free: answer everything now */
 };
 
 static void	dbconn_start(struct dbconn *);
@@ -69,6 +89,7 @@ static void	dbconn_take_waiting(struct dbconn *);
 static void	pool_fail_waiting(struct db_pool *);
 static void	dbconn_send(struct dbconn *, struct dbreq *);
 static void	dbconn_flush(struct dbconn *);
+static void	pool_submit(struct db_pool *, struct dbreq *);
 
 static void
 dbreq_free(struct dbreq *r)
@@ -92,12 +113,59 @@ dbreq_free(struct dbreq *r)
 	free(r);
 }
 
+/* Queue r's callback for the deliver event; internal requests just go. */
 static void
-dbreq_deliver(struct dbreq *r, enum db_status st)
+dbreq_deliver(struct db_pool *p, struct dbreq *r, enum db_status st)
 {
-	if (r->cb != NULL)
-		r->cb(r->arg, st, r->res);
-	dbreq_free(r);
+	if (r->cb == NULL) {
+		dbreq_free(r);
+		return;
+	}
+	r->status = st;
+	STAILQ_INSERT_TAIL(&p->done, r, entry);
+	if (!p->closing)
+		event_active(p->deliver, EV_READ, 0);
+}
+
+/* Run every finished query's callback; those it queues wait their turn. */
+static void
+pool_run_done(struct db_pool *p)
+{
+	struct dbreq_list	 todo;
+	struct dbreq		*r;
+
+	STAILQ_INIT(&todo);
+	STAILQ_CONCAT(&todo, &p->done);
+	while ((r = STAILQ_FIRST(&todo)) != NULL) {
+		STAILQ_REMOVE_HEAD(&todo, entry);
+		r->cb(r->arg, r->status, r->status == DB_OK ? r->res : NULL);
+		dbreq_free(r);
+	}
+}
+
+static void
+pool_on_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	pool_run_done(arg);
+}
+
+/*
+ * While queries are in flight, results must keep coming. The server's own
+ * statement_timeout cancels a slow statement; this catches what it cannot:
+ * a host that vanished, or a link that stalls while the kernel still
+ * acknowledges it.
+ */
+static void
+dbconn_arm_stall(struct dbconn *dc)
+{
+	struct timeval	tv = { dc->pool->answer_timeout, 0 };
+
+	if (dc->ninflight > 0)
+		(void)evtimer_add(dc->stall, &tv);
+	else
+		event_del(dc->stall);
 }
 
 static void
@@ -107,7 +175,7 @@ dbconn_fail_all(struct dbconn *dc)
 
 	while ((r = STAILQ_FIRST(&dc->inflight)) != NULL) {
 		STAILQ_REMOVE_HEAD(&dc->inflight, entry);
-		dbreq_deliver(r, DB_UNAVAILABLE);
+		dbreq_deliver(dc->pool, r, DB_UNAVAILABLE);
 	}
 	dc->ninflight = 0;
 }
@@ -123,6 +191,8 @@ dbconn_down(struct dbconn *dc, const char *why)
 		event_del(dc->rev);
 	if (dc->wev != NULL)
 		event_del(dc->wev);
+	event_del(dc->deadline);
+	event_del(dc->stall);
 	if (dc->pg != NULL)
 		PQfinish(dc->pg);
 	dc->pg = NULL;
@@ -150,7 +220,7 @@ pool_fail_waiting(struct db_pool *p)
 	while ((r = STAILQ_FIRST(&p->waiting)) != NULL) {
 		STAILQ_REMOVE_HEAD(&p->waiting, entry);
 		p->nwaiting--;
-		dbreq_deliver(r, DB_UNAVAILABLE);
+		dbreq_deliver(p, r, DB_UNAVAILABLE);
 	}
 }
 
@@ -162,6 +232,7 @@ dbconn_ready(struct dbconn *dc)
 		dbconn_down(dc, PQerrorMessage(dc->pg));
 		return;
 	}
+	event_del(dc->deadline);
 	dc->state = DBC_READY;
 	dc->backoff_ms = BACKOFF_MIN_MS;
 	log_info("database connection %d ready", dc->index);
@@ -197,6 +268,7 @@ dbconn_results(struct dbconn *dc)
 {
 	struct dbreq	*r;
 	PGresult	*res;
+	int		 before = dc->ninflight;
 
 	while ((r = STAILQ_FIRST(&dc->inflight)) != NULL && !PQisBusy(dc->pg)) {
 		res = PQgetResult(dc->pg);
@@ -226,10 +298,19 @@ dbconn_results(struct dbconn *dc)
 			log_warnx("database: prepare %s failed: %s",
 			    dc->pool->stmts[r->stmt].name, r->res != NULL ?
 			    PQresultErrorMessage(r->res) : "no result");
-		dbreq_deliver(r, DB_OK);
-		if (dc->state != DBC_READY)
-			return;	/* a callback can bring the connection down */
+		/* A lost race with another transaction: nothing was done, go again. */
+		if (r->kind == REQ_QUERY && r->res != NULL &&
+		    dberr_retryable(r->res) && r->tries < DBERR_RETRIES) {
+			PQclear(r->res);
+			r->res = NULL;
+			r->tries++;
+			pool_submit(dc->pool, r);
+			continue;
+		}
+		dbreq_deliver(dc->pool, r, DB_OK);
 	}
+	if (dc->ninflight != before)
+		dbconn_arm_stall(dc);
 }
 
 static void
@@ -263,7 +344,7 @@ dbconn_on_write(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (dc->state == DBC_CONNECTING)
 		dbconn_poll(dc);
-	else
+	else if (dc->state == DBC_READY)
 		dbconn_flush(dc);
 }
 
@@ -273,6 +354,29 @@ dbconn_on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	dbconn_start(arg);
+}
+
+static void
+dbconn_on_stall(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbconn	*dc = arg;
+
+	(void)fd;
+	(void)what;
+	if (dc->state == DBC_READY && dc->ninflight > 0)
+		dbconn_down(dc, "no answer from the database in time");
+}
+
+/* PQconnectPoll has no clock of its own: a silent server would hang it. */
+static void
+dbconn_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbconn	*dc = arg;
+
+	(void)fd;
+	(void)what;
+	if (dc->state == DBC_CONNECTING)
+		dbconn_down(dc, "connecting timed out");
 }
 
 static long
@@ -289,23 +393,21 @@ ms_since(const struct timespec *then)
 static void
 dbconn_start(struct dbconn *dc)
 {
-	/*
-	 * A connection waiting on the database has no timer of its own, so
-	 * no statement may run longer than this.
-	 */
-	const char	*keys[] = { "dbname", "application_name", "options", NULL };
-	const char	*vals[] = { dc->pool->conninfo, "sccd",
-			    "-c statement_timeout=30s", NULL };
+	struct db_pool	*p = dc->pool;
+	struct timeval	 tv = { p->connect_timeout, 0 };
 	int		 sock;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &dc->attempted);
-	dc->pg = PQconnectStartParams(keys, vals, 1);
+	dc->pg = PQconnectStartParams((const char *const *)p->keys,
+	    (const char *const *)p->vals, 0);
 	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD ||
 	    PQsetnonblocking(dc->pg, 1) != 0 || (sock = PQsocket(dc->pg)) < 0) {
 		dbconn_down(dc, dc->pg != NULL ? PQerrorMessage(dc->pg) :
 		    "out of memory");
 		return;
 	}
+	(void)PQsetNoticeProcessor(dc->pg, log_pq_notice, NULL);
+	(void)evtimer_add(dc->deadline, &tv);
 	if (dc->rev != NULL)
 		event_free(dc->rev);
 	if (dc->wev != NULL)
@@ -354,7 +456,8 @@ static void
 dbconn_push(struct dbconn *dc, struct dbreq *r)
 {
 	STAILQ_INSERT_TAIL(&dc->inflight, r, entry);
-	dc->ninflight++;
+	if (dc->ninflight++ == 0)
+		dbconn_arm_stall(dc);
 }
 
 /* Send a query (preparing its statement first if needed) and a sync. */
@@ -368,7 +471,7 @@ dbconn_send(struct dbconn *dc, struct dbreq *r)
 	    (!dc->prepared[r->stmt] &&
 	    (prep = dbreq_new(REQ_PREPARE, r->stmt)) == NULL)) {
 		free(sync);
-		dbreq_deliver(r, DB_UNAVAILABLE);
+		dbreq_deliver(dc->pool, r, DB_UNAVAILABLE);
 		return;
 	}
 	if (prep != NULL) {
@@ -387,13 +490,17 @@ dbconn_send(struct dbconn *dc, struct dbreq *r)
 	if (PQpipelineSync(dc->pg) != 1)
 		goto lost;
 	dbconn_push(dc, sync);
-	dbconn_flush(dc);
+	/*
+	 * Flushed from the event loop, after whatever else this wakeup has
+	 * to send: queries from several clients then share one write.
+	 */
+	event_active(dc->wev, EV_WRITE, 0);
 	return;
 lost:
 	free(prep);
 	free(sync);
 	if (r != NULL)
-		dbreq_deliver(r, DB_UNAVAILABLE);
+		dbreq_deliver(dc->pool, r, DB_UNAVAILABLE);
 	dbconn_down(dc, PQerrorMessage(dc->pg));
 }
 
@@ -426,23 +533,38 @@ dbreq_copy_params(struct dbreq *r, int n, const char *const *values,
 /*
  * Nothing is up or on its way: rather than wait out a backoff that may have
  * grown to seconds while the database was away, try one connection now (at
- * most every BACKOFF_MIN_MS), so service resumes as soon as it is back.
+ * most every BACKOFF_MIN_MS), so service resumes as soon as it is back. When
+ * an attempt was made just now (the database may have come back since),
+ * the next one is brought forward to BACKOFF_MIN_MS after it and the query
+ * waits for it.
  */
 static bool
 pool_kick(struct db_pool *p)
 {
-	struct dbconn	*dc;
+	struct dbconn	*dc, *soonest = NULL;
+	struct timeval	 tv;
+	long		 ms;
 	int		 i;
 
 	for (i = 0; i < p->size; i++) {
 		dc = &p->conns[i];
-		if (dc->state != DBC_DOWN || ms_since(&dc->attempted) < BACKOFF_MIN_MS)
+		if (dc->state != DBC_DOWN)
 			continue;
+		if ((ms = ms_since(&dc->attempted)) < BACKOFF_MIN_MS) {
+			if (soonest == NULL || ms > ms_since(&soonest->attempted))
+				soonest = dc;
+			continue;
+		}
 		event_del(dc->retry);
 		dbconn_start(dc);
 		return dc->state == DBC_CONNECTING;
 	}
-	return false;
+	if (soonest == NULL)
+		return false;
+	ms = BACKOFF_MIN_MS - ms_since(&soonest->attempted);
+	tv.tv_sec = 0;
+	tv.tv_usec = (ms > 0 ? ms : 1) * 1000;
+	return evtimer_add(soonest->retry, &tv) == 0;
 }
 
 /* A connection has room again: give it parked queries. */
@@ -460,15 +582,22 @@ dbconn_take_waiting(struct dbconn *dc)
 	}
 }
 
-int
-db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
-    const int *lengths, const int *formats, db_cb cb, void *arg)
+/*
+ * Send r on the least loaded ready connection, or park it while every
+ * connection is full or still connecting. With nothing up and nothing on
+ * its way, it is answered UNAVAILABLE (later, like every answer).
+ */
+static void
+pool_submit(struct db_pool *p, struct dbreq *r)
 {
 	struct dbconn	*best = NULL;
-	struct dbreq	*r;
 	bool		 up = false;	/* some connection ready or on its way */
 	int		 i;
 
+	if (p->closing) {
+		dbreq_deliver(p, r, DB_UNAVAILABLE);
+		return;
+	}
 	for (i = 0; i < p->size; i++) {
 		if (p->conns[i].state != DBC_DOWN)
 			up = true;
@@ -479,32 +608,229 @@ db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
 	}
 	if (!up)
 		up = pool_kick(p);
-	/*
-	 * Every connection full, or all still connecting: park the query
-	 * (bounded) rather than refuse work a moment's wait would allow.
-	 */
-	if (best == NULL && (!up || p->nwaiting >= WAITING_MAX))
+	if (best != NULL)
+		dbconn_send(best, r);
+	else if (up && p->nwaiting < WAITING_MAX) {
+		STAILQ_INSERT_TAIL(&p->waiting, r, entry);
+		p->nwaiting++;
+	} else
+		dbreq_deliver(p, r, DB_UNAVAILABLE);
+}
+
+int
+db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
+    const int *lengths, const int *formats, db_cb cb, void *arg)
+{
+	struct dbreq	*r;
+
+	if (stmt < 0 || stmt >= p->nstmts || cb == NULL)
+		fatalx("db_query: bad statement %d", stmt);
+	if ((r = dbreq_new(REQ_QUERY, stmt)) == NULL)
 		return -1;
-	if (stmt < 0 || stmt >= p->nstmts || (r = dbreq_new(REQ_QUERY, stmt)) == NULL)
-		return -1;
-	r->cb = cb;
-	r->arg = arg;
 	if (dbreq_copy_params(r, nparams, values, lengths, formats) == -1) {
-		r->cb = NULL;
 		dbreq_free(r);
 		return -1;
 	}
-	if (best == NULL) {
-		STAILQ_INSERT_TAIL(&p->waiting, r, entry);
-		p->nwaiting++;
-		return 0;
-	}
-	dbconn_send(best, r);
+	r->cb = cb;
+	r->arg = arg;
+	pool_submit(p, r);
 	return 0;
 }
 
+/* Append "key=val" unless the operator set key already. */
+static int
+param_add(char **keys, char **vals, int *n, const char *key, const char *val,
+    bool replace)
+{
+	int	i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(keys[i], key) == 0) {
+			if (!replace)
+				return 0;
+			free(vals[i]);
+			return (vals[i] = strdup(val)) == NULL ? -1 : 0;
+		}
+	if ((keys[*n] = strdup(key)) == NULL ||
+	    (vals[*n] = strdup(val)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* Is h a host name that libpq would have to look up? */
+static bool
+host_is_name(const char *h, size_t len)
+{
+	struct in6_addr	a6;
+	char		buf[INET6_ADDRSTRLEN];
+
+	if (len == 0 || h[0] == '/' || h[0] == '@')
+		return false;
+	if (len >= sizeof(buf))
+		return true;
+	memcpy(buf, h, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, &a6) != 1 &&
+	    inet_pton(AF_INET6, buf, &a6) != 1;
+}
+
+/*
+ * libpq resolves host names inside PQconnectStartParams, blocking the
+ * calling thread. So the names are resolved here, once, on the main thread
+ * before the loops start, and libpq gets the addresses as hostaddr (the
+ * names still serve for TLS and the password file). A new address needs a
+ * restart. Unix sockets and numeric addresses need nothing.
+ */
+static int
+resolve_hosts(char **keys, char **vals, int *n)
+{
+	struct addrinfo	 hints, *ai;
+	struct scp_buf	 out = { NULL, 0, 0 };
+	const char	*hosts = NULL, *h, *end;
+	char		 name[256], addr[INET6_ADDRSTRLEN];
+	bool		 any = false;
+	size_t		 len;
+	int		 i, rc;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp(keys[i], "hostaddr") == 0)
+			return 0;
+		if (strcmp(keys[i], "host") == 0)
+			hosts = vals[i];
+	}
+	if (hosts == NULL)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	for (h = hosts; ; h = end + 1) {
+		end = h + strcspn(h, ",");
+		len = (size_t)(end - h);
+		addr[0] = '\0';
+		if (host_is_name(h, len)) {
+			if (len >= sizeof(name))
+				goto fail;
+			memcpy(name, h, len);
+			name[len] = '\0';
+			if ((rc = getaddrinfo(name, NULL, &hints, &ai)) != 0) {
+				log_warnx("database host %s: %s", name,
+				    gai_strerror(rc));
+				goto fail;
+			}
+			rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
+			    sizeof(addr), NULL, 0, NI_NUMERICHOST);
+			freeaddrinfo(ai);
+			if (rc != 0)
+				goto fail;
+			any = true;
+		}
+		if (scp_buf_printf(&out, "%s%s", h == hosts ? "" : ",",
+		    addr) == -1)
+			goto fail;
+		if (*end == '\0')
+			break;
+	}
+	if (any && param_add(keys, vals, n, "hostaddr", out.data, true) == -1)
+		goto fail;
+	scp_buf_free(&out);
+	return 0;
+fail:
+	scp_buf_free(&out);
+	return -1;
+}
+
+int
+db_conn_params(const struct db_params *dp, char ***keysp, char ***valsp)
+{
+	PQconninfoOption	*opts, *o;
+	char			**keys = NULL, **vals = NULL, *errmsg = NULL;
+	char			 buf[64], secs[24], *options = NULL;
+	const char		*given = NULL;
+	int			 n = 0, count = 0;
+
+	if ((opts = PQconninfoParse(dp->conninfo, &errmsg)) == NULL) {
+		log_warnx("database: %s", errmsg != NULL ? errmsg : "out of memory");
+		PQfreemem(errmsg);
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		count++;
+	/* what the operator gave, and at most the ten we add */
+	keys = calloc((size_t)count + 11, sizeof(char *));
+	vals = calloc((size_t)count + 11, sizeof(char *));
+	if (keys == NULL || vals == NULL)
+		goto fail;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "options") == 0) {
+			given = o->val;
+			continue;
+		}
+		if (param_add(keys, vals, &n, o->keyword, o->val, true) == -1)
+			goto fail;
+	}
+	if (resolve_hosts(keys, vals, &n) == -1)
+		log_warnx("database: host names left to libpq, which looks "
+		    "them up on the loop threads at each connection");
+	/*
+	 * The operator's options are kept; ours follow, so that a statement
+	 * never outlives a client's patience (sccd has no timer of its own
+	 * on a busy request).
+	 */
+	if (dp->statement_timeout > 0) {
+		if (asprintf(&options, "%s%s-c statement_timeout=%ds",
+		    given != NULL ? given : "", given != NULL ? " " : "",
+		    dp->statement_timeout) == -1) {
+			options = NULL;
+			goto fail;
+		}
+	} else if (given != NULL && (options = strdup(given)) == NULL)
+		goto fail;
+	if (options != NULL &&
+	    param_add(keys, vals, &n, "options", options, true) == -1)
+		goto fail;
+	/* A vanished host is noticed in seconds, not at TCP's leisure. */
+	(void)snprintf(buf, sizeof(buf), "%d", dp->connect_timeout * 1000);
+	(void)snprintf(secs, sizeof(secs), "%d", dp->connect_timeout);
+	if (param_add(keys, vals, &n, "application_name", "sccd", false) == -1 ||
+	    param_add(keys, vals, &n, "connect_timeout", secs, false) == -1 ||
+	    param_add(keys, vals, &n, "keepalives", "1", false) == -1 ||
+	    param_add(keys, vals, &n, "keepalives_idle", "5", false) == -1 ||
+	    param_add(keys, vals, &n, "keepalives_interval", "2", false) == -1 ||
+	    param_add(keys, vals, &n, "keepalives_count", "3", false) == -1 ||
+	    param_add(keys, vals, &n, "tcp_user_timeout", buf, false) == -1)
+		goto fail;
+	free(options);
+	PQconninfoFree(opts);
+	*keysp = keys;
+	*valsp = vals;
+	return 0;
+fail:
+	log_warnx("database: out of memory");
+	free(options);
+	PQconninfoFree(opts);
+	db_conn_params_free(keys, vals);
+	return -1;
+}
+
+void
+db_conn_params_free(char **keys, char **vals)
+{
+	int	i;
+
+	for (i = 0; keys != NULL && keys[i] != NULL; i++)
+		free(keys[i]);
+	for (i = 0; vals != NULL && vals[i] != NULL; i++) {
+		explicit_bzero(vals[i], strlen(vals[i]));	/* may be a password */
+		free(vals[i]);
+	}
+	free(keys);
+	free(vals);
+}
+
 struct db_pool *
-db_pool_new(struct event_base *base, const char *conninfo, int size,
+db_pool_new(struct event_base *base, const struct db_params *dp, int size,
     const struct db_stmt *stmts, int nstmts)
 {
 	struct db_pool	*p;
@@ -515,11 +841,16 @@ db_pool_new(struct event_base *base, const char *conninfo, int size,
 	p->base = base;
 	p->stmts = stmts;
 	p->nstmts = nstmts;
-	p->size = size;
+	p->connect_timeout = dp->connect_timeout;
+	/* A statement may run its full timeout; the answer then takes a moment. */
+	p->answer_timeout = dp->statement_timeout + dp->connect_timeout;
 	STAILQ_INIT(&p->waiting);
-	if ((p->conninfo = strdup(conninfo)) == NULL ||
+	STAILQ_INIT(&p->done);
+	if (db_conn_params(dp, &p->keys, &p->vals) == -1 ||
+	    (p->deliver = event_new(base, -1, 0, pool_on_deliver, p)) == NULL ||
 	    (p->conns = calloc((size_t)size, sizeof(*p->conns))) == NULL)
 		goto fail;
+	p->size = size;
 	for (i = 0; i < size; i++) {
 		struct dbconn	*dc = &p->conns[i];
 
@@ -528,7 +859,10 @@ db_pool_new(struct event_base *base, const char *conninfo, int size,
 		dc->backoff_ms = BACKOFF_MIN_MS;
 		STAILQ_INIT(&dc->inflight);
 		if ((dc->prepared = calloc((size_t)nstmts, 1)) == NULL ||
-		    (dc->retry = evtimer_new(base, dbconn_on_retry, dc)) == NULL)
+		    (dc->retry = evtimer_new(base, dbconn_on_retry, dc)) == NULL ||
+		    (dc->deadline = evtimer_new(base, dbconn_on_deadline,
+		    dc)) == NULL ||
+		    (dc->stall = evtimer_new(base, dbconn_on_stall, dc)) == NULL)
 			goto fail;
 	}
 	for (i = 0; i < size; i++)
@@ -539,37 +873,55 @@ fail:
 	return NULL;
 }
 
-void
-db_pool_free(struct db_pool *p)
+/* Everything still owed an answer gets it now, until nothing is left. */
+static void
+pool_answer_all(struct db_pool *p)
 {
 	struct dbreq	*r;
 	int		 i;
 
+	p->closing = true;
+	do {
+		for (i = 0; i < p->size; i++)
+			dbconn_fail_all(&p->conns[i]);
+		while ((r = STAILQ_FIRST(&p->waiting)) != NULL) {
+			STAILQ_REMOVE_HEAD(&p->waiting, entry);
+			p->nwaiting--;
+			dbreq_deliver(p, r, DB_UNAVAILABLE);
+		}
+		pool_run_done(p);
+	} while (!STAILQ_EMPTY(&p->done) || !STAILQ_EMPTY(&p->waiting));
+}
+
+void
+db_pool_free(struct db_pool *p)
+{
+	int	i;
+
 	if (p == NULL)
 		return;
+	if (p->conns != NULL)
+		pool_answer_all(p);
 	for (i = 0; p->conns != NULL && i < p->size; i++) {
 		struct dbconn	*dc = &p->conns[i];
 
-		while ((r = STAILQ_FIRST(&dc->inflight)) != NULL) {
-			STAILQ_REMOVE_HEAD(&dc->inflight, entry);
-			r->cb = NULL;
-			dbreq_free(r);
-		}
 		if (dc->rev != NULL)
 			event_free(dc->rev);
 		if (dc->wev != NULL)
 			event_free(dc->wev);
 		if (dc->retry != NULL)
 			event_free(dc->retry);
+		if (dc->deadline != NULL)
+			event_free(dc->deadline);
+		if (dc->stall != NULL)
+			event_free(dc->stall);
 		if (dc->pg != NULL)
 			PQfinish(dc->pg);
 		free(dc->prepared);
 	}
-	while ((r = STAILQ_FIRST(&p->waiting)) != NULL) {
-		STAILQ_REMOVE_HEAD(&p->waiting, entry);
-		dbreq_free(r);
-	}
+	if (p->deliver != NULL)
+		event_free(p->deliver);
 	free(p->conns);
-	free(p->conninfo);
+	db_conn_params_free(p->keys, p->vals);
 	free(p);
 }

@@ -19,6 +19,13 @@ struct db_stmt {
 	int		 nparams;
 };
 
+/* How to reach the database and how long to wait for it. */
+struct db_params {
+	const char	*conninfo;		/* the operator's, kept as given */
+	int		 connect_timeout;	/* seconds; also how soon a dead host is noticed */
+	int		 statement_timeout;	/* seconds; 0: the server's default */
+};
+
 enum db_status {
 	DB_OK,			/* res holds the result (tuples or an error) */
 	DB_UNAVAILABLE		/* no connection, or it was lost: nothing done */
@@ -27,16 +34,31 @@ enum db_status {
 /* res is owned by the pool and cleared after the callback returns. */
 typedef void	(*db_cb)(void *arg, enum db_status, const PGresult *res);
 
-struct db_pool	*db_pool_new(struct event_base *, const char *conninfo,
+struct db_pool	*db_pool_new(struct event_base *, const struct db_params *,
 		    int size, const struct db_stmt *, int nstmts);
+/*
+ * Every query still queued or in flight is answered DB_UNAVAILABLE (at
+ * once: the loop has stopped), and so is any query its callback queues.
+ */
 void		 db_pool_free(struct db_pool *);
 /*
- * Queue statement stmt with its parameters (copied). Returns -1 when no
- * connection can take it now; the callback is then never called and the
- * caller answers UNAVAILABLE itself.
+ * Queue statement stmt with its parameters (copied). The callback is always
+ * called later from the loop, never from inside this call, even when no
+ * connection can take the query (it then gets DB_UNAVAILABLE). Serialization
+ * failures and deadlocks are run again a few times before the callback sees
+ * them. -1 only when out of memory: the callback is then never called.
  */
 int		 db_query(struct db_pool *, int stmt, int nparams,
 		    const char *const *values, const int *lengths,
 		    const int *formats, db_cb, void *arg);
+
+/*
+ * The keywords and values libpq is given: the operator's conninfo with its
+ * options kept, sccd's statement timeout appended to them, keepalives and a
+ * TCP user timeout added unless set. For tests and for the start-up checks.
+ */
+int		 db_conn_params(const struct db_params *, char ***keys,
+		    char ***vals);
+void		 db_conn_params_free(char **keys, char **vals);
 
 #endif

@@ -1,9 +1,15 @@
 /*
  * Checking a request is kept apart from carrying it out: everything the
  * command table can decide (does the command exist, may this session run
- * it, are its arguments well formed) is answered here, before any database
- * or hashing work is queued.
+ * it, are its arguments well formed, is an announced literal too big) is
+ * answered here, before any database or hashing work is queued.
+ *
+ * The table in libscp says what a command looks like; the routes below say
+ * how this server runs it. A command with no handler of its own runs the
+ * api function named after it ("MINUTES CONFIRM" -> api.minutes_confirm),
+ * so a new command is one table row and one SQL function.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +20,26 @@
 #include "log.h"
 #include "loop.h"
 
+static void	cmd_capability(struct request *);
+static void	cmd_noop(struct request *);
+
+static const struct handler handlers[] = {
+	{ "CAPABILITY",	cmd_capability,	NULL,			"done" },
+	{ "NOOP",	cmd_noop,	NULL,			"done" },
+	{ "LOGIN",	cmd_login,	cmd_session_abort,	"welcome" },
+	{ "RESUME",	cmd_resume,	cmd_session_abort,	"resumed" },
+	{ "PASSWORD",	cmd_password,	cmd_session_abort,	"password changed" },
+	{ "LOGOUT",	cmd_logout,	cmd_session_abort,	"logged out" },
+};
+
+static struct route	*routes;	/* one per command, in table order */
+
 static const struct {
 	const char	*sql;
 	int		 nparams;
 } session_sql[STMT_SESSION_COUNT] = {
-	[STMT_LOGIN_BEGIN] = { "SELECT * FROM api.login_begin($1, $2, $3)", 3 },
+	[STMT_LOGIN_BEGIN] = { "SELECT * FROM api.login_begin($1, $2, $3, $4, "
+	    "$5, $6)", 6 },
 	[STMT_LOGIN_FINISH] = { "SELECT * FROM api.login_finish($1, $2, $3, $4, "
 	    "$5, $6, $7, $8, $9, $10)", 10 },
 	[STMT_SESSION_RESUME] = { "SELECT * FROM api.session_resume($1)", 1 },
@@ -28,6 +49,85 @@ static const struct {
 	    "$3, $4, $5, $6)", 6 },
 	[STMT_LOGOUT] = { "SELECT * FROM api.logout($1, $2)", 2 },
 };
+
+static const struct handler *
+handler_for(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (strcmp(handlers[i].name, name) == 0)
+			return &handlers[i];
+	return NULL;
+}
+
+/* "MINUTES CONFIRM" -> "api.minutes_confirm"; -1 if it does not fit. */
+static int
+sqlfn_for(const char *name, char *out, size_t outlen)
+{
+	size_t	i, n;
+
+	if ((n = strlcpy(out, "api.", outlen)) >= outlen)
+		return -1;
+	for (i = 0; name[i] != '\0'; i++, n++) {
+		if (n + 1 >= outlen)
+			return -1;
+		out[n] = name[i] == ' ' ? '_' :
+		    (char)tolower((unsigned char)name[i]);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
+dispatch_init(char *err, size_t errlen)
+{
+	size_t	i;
+	int	stmt = STMT_SESSION_COUNT;
+
+	if ((routes = calloc(scp_ncommands, sizeof(*routes))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (scp_cmd_byname(handlers[i].name) == NULL) {
+			(void)snprintf(err, errlen, "handler %s has no command "
+			    "in the table", handlers[i].name);
+			return -1;
+		}
+	for (i = 0; i < scp_ncommands; i++) {
+		routes[i].cmd = &scp_commands[i];
+		routes[i].stmt = -1;
+		if (scp_commands[i].nargs > REQUEST_ARGS_MAX) {
+			(void)snprintf(err, errlen, "%s: over %d arguments",
+			    scp_commands[i].name, REQUEST_ARGS_MAX);
+			return -1;
+		}
+		if ((routes[i].handler = handler_for(scp_commands[i].name)) != NULL)
+			continue;
+		if (sqlfn_for(scp_commands[i].name, routes[i].sqlfn,
+		    sizeof(routes[i].sqlfn)) == -1) {
+			(void)snprintf(err, errlen, "%s: name too long",
+			    scp_commands[i].name);
+			return -1;
+		}
+		routes[i].stmt = stmt++;
+	}
+	return 0;
+}
+
+void
+dispatch_free(void)
+{
+	free(routes);
+	routes = NULL;
+}
+
+const struct route *
+dispatch_route(const struct scp_cmd *cmd)
+{
+	return &routes[cmd - scp_commands];
+}
 
 static int
 stmt_set(struct db_stmt *st, int index, const char *sql, int nparams)
@@ -39,12 +139,13 @@ stmt_set(struct db_stmt *st, int index, const char *sql, int nparams)
 
 /* "SELECT * FROM fn($1, ..., $n)": the session first, then each argument. */
 static char *
-stmt_sql_for(const struct scp_cmd *cmd)
+stmt_sql_for(const struct route *r)
 {
-	struct scp_buf	b = { NULL, 0, 0 };
-	size_t		i;
+	const struct scp_cmd	*cmd = r->cmd;
+	struct scp_buf		 b = { NULL, 0, 0 };
+	size_t			 i;
 
-	if (scp_buf_printf(&b, "SELECT * FROM %s($1", cmd->sqlfn) == -1)
+	if (scp_buf_printf(&b, "SELECT * FROM %s($1", r->sqlfn) == -1)
 		goto fail;
 	for (i = 0; i < cmd->nargs; i++)
 		if (scp_buf_printf(&b, ", $%zu", i + 2) == -1)
@@ -73,10 +174,9 @@ dispatch_statements(struct db_stmt **out, int *count)
 		    session_sql[i].nparams) == -1)
 			goto fail;
 	for (i = 0; i < scp_ncommands; i++) {
-		if (scp_commands[i].exec != SCP_EXEC_SQL)
+		if (routes[i].handler != NULL)
 			continue;
-		if (scp_commands[i].nargs > DISPATCH_ARGS_MAX ||
-		    (sql = stmt_sql_for(&scp_commands[i])) == NULL)
+		if ((sql = stmt_sql_for(&routes[i])) == NULL)
 			goto fail;
 		if (stmt_set(&st[n], n, sql, (int)scp_commands[i].nargs + 1) == -1) {
 			free(sql);
@@ -103,65 +203,40 @@ dispatch_statements_free(struct db_stmt *st, int n)
 	free(st);
 }
 
-/* Statement index of an SQL command: session ones first, then table order. */
-int
-dispatch_stmt_of(const struct scp_cmd *cmd)
-{
-	size_t	i;
-	int	n = STMT_SESSION_COUNT;
-
-	for (i = 0; i < scp_ncommands; i++) {
-		if (&scp_commands[i] == cmd)
-			return n;
-		if (scp_commands[i].exec == SCP_EXEC_SQL)
-			n++;
-	}
-	return -1;
-}
-
 static void
-cmd_capability(struct conn *c)
+cmd_capability(struct request *req)
 {
-	struct scp_buf	*b = conn_scratch(c);
+	struct scp_buf	*b = conn_scratch(req->c);
 
 	if (scp_buf_addstr(b, "* CAPABILITY " SCP_PROTOCOL " LITERAL+ WATCH\r\n")
 	    == -1) {
-		conn_close(c, "out of memory");
+		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
+		    "out of memory");
 		return;
 	}
-	conn_send(c, b);
-	conn_complete(c, SCP_OK, SCP_CODE_NONE, NULL, c->cmd->ok_text);
+	conn_send(req->c, b);
+	request_ok(req);
+}
+
+static void
+cmd_noop(struct request *req)
+{
+	request_ok(req);
 }
 
 /* May this session run cmd? Answers and returns false when not. */
 static bool
-dispatch_allowed(struct conn *c, const struct scp_cmd *cmd)
+dispatch_allowed(const struct conn *c, const struct scp_cmd *cmd,
+    enum scp_code *code, const char **text)
 {
 	if (!c->authed && !(cmd->flags & SCP_CMD_PREAUTH)) {
-		conn_complete(c, SCP_NO, SCP_CODE_AUTHREQUIRED, NULL, "log in first");
+		*code = SCP_CODE_AUTHREQUIRED;
+		*text = "log in first";
 		return false;
 	}
 	if (c->authed && !(cmd->roles & c->role)) {
-		conn_complete(c, SCP_NO, SCP_CODE_FORBIDDEN, NULL,
-		    "your role may not do that");
-		return false;
-	}
-	return true;
-}
-
-static bool
-dispatch_bind(struct conn *c, const struct scp_request *req, size_t words,
-    const struct scp_item **args)
-{
-	const char		*bad = NULL;
-	enum scp_code		 code = SCP_CODE_INVALID;
-	char			 err[160];
-
-	/* Binding also checks each value against its declared type. */
-	if (scp_cmd_bind(c->cmd, req, words, args, &bad, &code, err,
-	    sizeof(err)) == -1) {
-		conn_complete(c, code == SCP_CODE_TOOBIG ? SCP_BAD : SCP_NO,
-		    code, bad, err);
+		*code = SCP_CODE_FORBIDDEN;
+		*text = "your role may not do that";
 		return false;
 	}
 	return true;
@@ -170,42 +245,30 @@ dispatch_bind(struct conn *c, const struct scp_request *req, size_t words,
 void
 dispatch_request(struct conn *c, const struct scp_request *req)
 {
-	const struct scp_item	*args[DISPATCH_ARGS_MAX];
+	const struct scp_item	*args[REQUEST_ARGS_MAX];
 	const struct scp_cmd	*cmd;
+	const char		*bad = NULL, *text;
+	enum scp_code		 code = SCP_CODE_INVALID;
+	char			 err[160];
 	size_t			 words;
 
-	if (strlcpy(c->tag, req->tag, sizeof(c->tag)) >= sizeof(c->tag))
-		c->tag[0] = '\0';
 	if ((cmd = scp_cmd_lookup(req, &words)) == NULL) {
-		conn_complete(c, SCP_BAD, SCP_CODE_NONE, NULL, "unknown command");
+		conn_answer(c, req->tag, SCP_BAD, SCP_CODE_NONE, NULL,
+		    "unknown command");
 		return;
 	}
-	c->cmd = cmd;
-	if (!dispatch_allowed(c, cmd) || !dispatch_bind(c, req, words, args))
+	if (!dispatch_allowed(c, cmd, &code, &text)) {
+		conn_answer(c, req->tag, SCP_NO, code, NULL, text);
 		return;
-	switch (cmd->exec) {
-	case SCP_EXEC_CAPABILITY:
-		cmd_capability(c);
-		break;
-	case SCP_EXEC_NOOP:
-		conn_complete(c, SCP_OK, SCP_CODE_NONE, NULL, cmd->ok_text);
-		break;
-	case SCP_EXEC_LOGIN:
-		cmd_login(c, args);
-		break;
-	case SCP_EXEC_RESUME:
-		cmd_resume(c, args);
-		break;
-	case SCP_EXEC_PASSWORD:
-		cmd_password(c, args);
-		break;
-	case SCP_EXEC_LOGOUT:
-		cmd_logout(c, args);
-		break;
-	case SCP_EXEC_SQL:
-		cmd_sql(c, args);
-		break;
 	}
+	/* Binding also checks each value against its declared type. */
+	if (scp_cmd_bind(cmd, req, words, args, &bad, &code, err,
+	    sizeof(err)) == -1) {
+		conn_answer(c, req->tag, code == SCP_CODE_TOOBIG ? SCP_BAD :
+		    SCP_NO, code, bad, err);
+		return;
+	}
+	request_start(c, dispatch_route(cmd), req, args);
 }
 
 static void
@@ -252,6 +315,8 @@ dispatch_literal(struct conn *c, const struct scp_request *req,
 	const struct scp_argdef	*def;
 	const struct scp_cmd	*cmd;
 	struct scp_buf		*b;
+	const char		*text;
+	enum scp_code		 code;
 	size_t			 words;
 
 	if (strlcpy(c->tag, req->tag, sizeof(c->tag)) >= sizeof(c->tag))
@@ -260,17 +325,21 @@ dispatch_literal(struct conn *c, const struct scp_request *req,
 		literal_refuse(c, SCP_BAD, SCP_CODE_NONE, "unknown command");
 		return;
 	}
-	if (!c->authed && !(cmd->flags & SCP_CMD_PREAUTH)) {
-		literal_refuse(c, SCP_NO, SCP_CODE_AUTHREQUIRED, "log in first");
+	if (!dispatch_allowed(c, cmd, &code, &text)) {
+		literal_refuse(c, SCP_NO, code, text);
 		return;
 	}
 	if ((def = literal_target(cmd, req, words, lit)) == NULL) {
 		literal_refuse(c, SCP_NO, SCP_CODE_INVALID, "no such argument");
 		return;
 	}
-	if (def->type == SCP_T_BYTES ? lit->size > cfg->limits.doc_max :
-	    lit->size > cfg->limits.text_max ||
-	    scp_parser_held(c->parser) + lit->size > 4 * cfg->limits.text_max) {
+	/*
+	 * The argument's own limit (a password is at most 1 KiB), and for
+	 * text the octets the request holds in all.
+	 */
+	if (lit->size > scp_arg_max(def, &cfg->limits) ||
+	    (def->type != SCP_T_BYTES && scp_parser_held(c->parser) +
+	    lit->size > 4 * cfg->limits.text_max)) {
 		literal_refuse(c, SCP_NO, SCP_CODE_TOOBIG, "literal too big");
 		return;
 	}

@@ -2,16 +2,16 @@
 #ifndef SCCD_DISPATCH_H
 #define SCCD_DISPATCH_H
 
+#include <stddef.h>
+
 #include <libpq-fe.h>
 
+#include "request.h"
 #include "scp.h"
 #include "scp_cmd.h"
 
 struct conn;
 struct db_stmt;
-
-/* Declared arguments of one command, at most; the table is checked at start. */
-#define DISPATCH_ARGS_MAX	64
 
 /* Statements the session commands prepare, before the table's own. */
 enum session_stmt {
@@ -25,10 +25,25 @@ enum session_stmt {
 	STMT_SESSION_COUNT
 };
 
-/* Build the statement list: session statements, then one per SQL command. */
+/*
+ * Route every command of the table: to its handler, or to the api function
+ * named after it. Once, before the loops start; -1 with a message when the
+ * table and the handlers disagree.
+ */
+int	dispatch_init(char *err, size_t errlen);
+void	dispatch_free(void);
+const struct route *dispatch_route(const struct scp_cmd *);
+/* Build the statement list: session statements, then one per api command. */
 int	dispatch_statements(struct db_stmt **, int *);
 void	dispatch_statements_free(struct db_stmt *, int);
-int	dispatch_stmt_of(const struct scp_cmd *);
+/*
+ * Every api function the table needs exists with the declared number of
+ * arguments, and every session statement's function too. Blocking: at
+ * start only. -1 with the mismatches named in err.
+ */
+int	dispatch_check_db(PGconn *, char *err, size_t errlen);
+/* The role sccd serves as can do no more than execute the api functions. */
+int	dbcheck_role(PGconn *, char *err, size_t errlen);
 
 void	dispatch_request(struct conn *, const struct scp_request *);
 /* Decide on an announced literal: accept (maybe "+ OK") or refuse. */
@@ -36,14 +51,12 @@ void	dispatch_literal(struct conn *, const struct scp_request *,
 	    const struct scp_literal *);
 
 /* cmd_session.c */
-void	cmd_login(struct conn *, const struct scp_item **);
-void	cmd_resume(struct conn *, const struct scp_item **);
-void	cmd_password(struct conn *, const struct scp_item **);
-void	cmd_logout(struct conn *, const struct scp_item **);
+void	cmd_login(struct request *);
+void	cmd_resume(struct request *);
+void	cmd_password(struct request *);
+void	cmd_logout(struct request *);
+void	cmd_session_abort(struct request *);
 /* cmd_sql.c */
-void	cmd_sql(struct conn *, const struct scp_item **);
-/* Answer a failed statement: our SQLSTATEs become codes, the rest INTERNAL. */
-void	cmd_sql_error(struct conn *, const PGresult *);
-void	cmd_unavailable(struct conn *);
+void	cmd_sql(struct request *);
 
 #endif

@@ -16,12 +16,15 @@
 #include "log.h"
 #include "loop.h"
 
+STAILQ_HEAD(hash_queue, hash_job);
+
 struct hashpool {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
-	STAILQ_HEAD(, hash_job)	 queue;
-	int			 queued;
-	int			 queue_max;
+	struct hash_queue	 clean;		/* sources without recent failures */
+	struct hash_queue	 penalised;
+	int			 npenalised;
+	int			 queue_max;	/* penalised jobs waiting, at most */
 	int			 stopping;
 	int			 nworkers;
 	pthread_t		*workers;
@@ -57,20 +60,32 @@ hash_job_free(struct hash_job *job)
 	free(job);
 }
 
+/*
+ * libsodium answers -1 both for a wrong password (errno EINVAL) and for
+ * running out of memory: only the first is a failed login.
+ */
 static void
 hash_job_run(struct hashpool *hp, struct hash_job *job)
 {
 	const char	*against = job->stored != NULL ? job->stored : hp->dummy;
-	int		 match;
+	int		 rc;
 
-	match = crypto_pwhash_str_verify(against, job->password,
-	    strlen(job->password)) == 0;
-	job->ok = match && job->stored != NULL;
+	errno = 0;
+	rc = crypto_pwhash_str_verify(against, job->password,
+	    strlen(job->password));
+	if (rc == 0)
+		job->result = job->stored != NULL ? HASH_MATCH : HASH_MISMATCH;
+	else if (errno == EINVAL)
+		job->result = HASH_MISMATCH;
+	else {
+		log_warnx("checking a password failed: %s", strerror(errno));
+		job->result = HASH_ERROR;
+	}
 	explicit_bzero(job->password, strlen(job->password));
-	if (job->ok && job->newpass != NULL) {
+	if (job->result == HASH_MATCH && job->newpass != NULL) {
 		if (hash_password(job->newpass, job->newhash) != 0) {
 			log_warnx("hashing a new password failed: out of memory");
-			job->ok = false;
+			job->result = HASH_ERROR;
 		}
 		explicit_bzero(job->newpass, strlen(job->newpass));
 	}
@@ -96,22 +111,24 @@ hash_worker(void *arg)
 		log_warn("hash worker: setpriority");
 	for (;;) {
 		pthread_mutex_lock(&hp->lock);
-		while (STAILQ_EMPTY(&hp->queue) && !hp->stopping)
+		while (STAILQ_EMPTY(&hp->clean) && STAILQ_EMPTY(&hp->penalised) &&
+		    !hp->stopping)
 			pthread_cond_wait(&hp->cond, &hp->lock);
 		if (hp->stopping) {
 			pthread_mutex_unlock(&hp->lock);
 			return NULL;
 		}
-		job = STAILQ_FIRST(&hp->queue);
-		STAILQ_REMOVE_HEAD(&hp->queue, entry);
-		hp->queued--;
+		if ((job = STAILQ_FIRST(&hp->clean)) != NULL)
+			STAILQ_REMOVE_HEAD(&hp->clean, entry);
+		else {
+			job = STAILQ_FIRST(&hp->penalised);
+			STAILQ_REMOVE_HEAD(&hp->penalised, entry);
+			hp->npenalised--;
+		}
 		pthread_mutex_unlock(&hp->lock);
 
 		hash_job_run(hp, job);
-		if (loop_post(job->loop, hash_job_deliver, job) == -1) {
-			/* The loop is gone; nobody is left to answer. */
-			log_warnx("hash worker: could not post a result");
-		}
+		loop_post_msg(job->loop, &job->msg, hash_job_deliver, job);
 	}
 }
 
@@ -124,7 +141,8 @@ hashpool_new(int workers, int queue_max)
 
 	if ((hp = calloc(1, sizeof(*hp))) == NULL)
 		return NULL;
-	STAILQ_INIT(&hp->queue);
+	STAILQ_INIT(&hp->clean);
+	STAILQ_INIT(&hp->penalised);
 	hp->queue_max = queue_max;
 	randombytes_buf(pw, sizeof(pw) - 1);
 	for (i = 0; i < (int)sizeof(pw) - 1; i++)
@@ -146,13 +164,25 @@ hashpool_new(int workers, int queue_max)
 	return hp;
 }
 
-void
-hashpool_free(struct hashpool *hp)
+/* Hand every queued job back to its loop, cancelled. */
+static void
+hashpool_cancel(struct hash_queue *q)
 {
 	struct hash_job	*job;
-	int		 i;
 
-	if (hp == NULL)
+	while ((job = STAILQ_FIRST(q)) != NULL) {
+		STAILQ_REMOVE_HEAD(q, entry);
+		job->result = HASH_CANCELLED;
+		loop_post_msg(job->loop, &job->msg, hash_job_deliver, job);
+	}
+}
+
+void
+hashpool_stop(struct hashpool *hp)
+{
+	int	i;
+
+	if (hp == NULL || hp->nworkers == 0)
 		return;
 	pthread_mutex_lock(&hp->lock);
 	hp->stopping = 1;
@@ -160,13 +190,22 @@ hashpool_free(struct hashpool *hp)
 	pthread_mutex_unlock(&hp->lock);
 	for (i = 0; i < hp->nworkers; i++)
 		pthread_join(hp->workers[i], NULL);
-	while ((job = STAILQ_FIRST(&hp->queue)) != NULL) {
-		STAILQ_REMOVE_HEAD(&hp->queue, entry);
-		hash_job_free(job);
-	}
+	hp->nworkers = 0;
+	hashpool_cancel(&hp->clean);
+	hashpool_cancel(&hp->penalised);
+	hp->npenalised = 0;
+}
+
+void
+hashpool_free(struct hashpool *hp)
+{
+	if (hp == NULL)
+		return;
+	hashpool_stop(hp);
 	free(hp->workers);
 	pthread_cond_destroy(&hp->cond);
 	pthread_mutex_destroy(&hp->lock);
+	explicit_bzero(hp->dummy, sizeof(hp->dummy));
 	free(hp);
 }
 
@@ -176,12 +215,18 @@ hashpool_submit(struct hashpool *hp, struct hash_job *job)
 	int	rc = -1;
 
 	pthread_mutex_lock(&hp->lock);
-	if (hp->queued < hp->queue_max && !hp->stopping) {
-		STAILQ_INSERT_TAIL(&hp->queue, job, entry);
-		hp->queued++;
-		pthread_cond_signal(&hp->cond);
+	if (hp->stopping)
+		;
+	else if (!job->penalised) {
+		STAILQ_INSERT_TAIL(&hp->clean, job, entry);
+		rc = 0;
+	} else if (hp->npenalised < hp->queue_max) {
+		STAILQ_INSERT_TAIL(&hp->penalised, job, entry);
+		hp->npenalised++;
 		rc = 0;
 	}
+	if (rc == 0)
+		pthread_cond_signal(&hp->cond);
 	pthread_mutex_unlock(&hp->lock);
 	return rc;
 }

@@ -1,7 +1,13 @@
 /*
  * Password hashing (argon2id) is deliberately slow, so it never runs on a
- * loop thread: a few worker threads take jobs from a bounded queue and post
- * the outcome back to the loop that asked.
+ * loop thread: a few worker threads take jobs from two queues and post the
+ * outcome back to the loop that asked.
+ *
+ * Fairness: a job from a source with recent failures is "penalised" and
+ * waits until no other job does, so a guessing source never delays one
+ * that is not guessing. Only the penalised queue is bounded (LIMIT when
+ * full); the other is bounded by the connections, each of which has at
+ * most one request, and so one job, at a time.
  */
 #ifndef SCCD_HASHPOOL_H
 #define SCCD_HASHPOOL_H
@@ -11,24 +17,40 @@
 
 #include <sodium.h>
 
-struct loop;
+#include "loop.h"
+
 struct hashpool;
+
+enum hash_result {
+	HASH_MISMATCH,		/* wrong password, or no such user */
+	HASH_MATCH,
+	HASH_ERROR,		/* could not check (out of memory): no failed login */
+	HASH_CANCELLED		/* the server is stopping */
+};
 
 struct hash_job {
 	STAILQ_ENTRY(hash_job)	 entry;
 	char			*stored;	/* hash to verify against; NULL: unknown user */
 	char			*password;	/* wiped by the worker */
 	char			*newpass;	/* if set and verified: hash it too; wiped */
-	bool			 ok;		/* password matched a real hash */
+	bool			 penalised;	/* its source failed recently */
+	enum hash_result	 result;
 	char			 newhash[crypto_pwhash_STRBYTES];
 	struct loop		*loop;
+	struct loop_msg		 msg;		/* posting back cannot fail */
+	/* On the loop's thread; owns the job from then on. */
 	void			(*done)(struct hash_job *);
 	void			*arg;
 };
 
 struct hashpool	*hashpool_new(int workers, int queue_max);
+/*
+ * Join the workers. Jobs still queued go back to their loops as
+ * HASH_CANCELLED. Call once the loops have stopped, before they are freed.
+ */
+void		 hashpool_stop(struct hashpool *);
 void		 hashpool_free(struct hashpool *);
-/* -1 when the queue is full: the caller answers LIMIT. */
+/* -1 when a penalised job finds its queue full: the caller answers LIMIT. */
 int		 hashpool_submit(struct hashpool *, struct hash_job *);
 /* Frees a job, wiping any secret left in it. */
 void		 hash_job_free(struct hash_job *);

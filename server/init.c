@@ -356,10 +356,11 @@ init_write_config(const struct init *in, char *err, size_t errlen)
 		goto done;
 	fprintf(fp, "# sccd settings for this instance; relative paths are "
 	    "taken from this directory.\n"
-	    "listen = 127.0.0.1:7144\n"
+	    "listen = 127.0.0.1:7144\n\n"
+	    "# Clients trust tls/ca.crt. \"sccd cert renew -D DIR\" replaces "
+	    "these two\n# with a new pair signed by tls/ca.key.\n"
 	    "cert = tls/server.crt\n"
-	    "key = tls/server.key\n"
-	    "ca = tls/ca.crt\n\n");
+	    "key = tls/server.key\n\n");
 	config_write_defaults(fp);
 	rc = ferror(fp) ? -1 : 0;
 done:

@@ -1,7 +1,7 @@
 /*
  * The setup commands that work on an instance that exists (sccd authority
- * add, sccd migrate), or on a database named by conninfo; and what they
- * share with sccd init (init.c).
+ * add, sccd migrate, sccd cert renew), or on a database named by conninfo;
+ * and what they share with sccd init (init.c).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -53,6 +53,13 @@ usage_authority(void)
 {
 	fprintf(stderr, "usage: sccd authority add -D DIR NAME --admin LOGIN\n"
 	    "       sccd authority add --db CONNINFO NAME --admin LOGIN\n");
+	return EXIT_USAGE;
+}
+
+static int
+usage_cert(void)
+{
+	fprintf(stderr, "usage: sccd cert renew -D DIR\n");
 	return EXIT_USAGE;
 }
 
@@ -287,4 +294,94 @@ instance_migrate_main(int argc, char **argv)
 	if (argc != optind || (dir == NULL) == (conninfo == NULL))
 		return usage_migrate();
 	return instance_with_db("migrate", dir, conninfo, migrate_work, NULL);
+}
+
+/* ---- sccd cert renew ---- */
+
+/*
+ * The files sccd serves are named in sccd.conf; the CA that signs them is
+ * the one sccd init made, where init put it.
+ */
+static int
+cert_renew(const char *dir, char *err, size_t errlen)
+{
+	struct certs_info	 info;
+	struct config		 cfg;
+	char			*conf = NULL, *ca = NULL, *ca_key = NULL;
+	int			 rc = -1;
+
+	config_defaults(&cfg);
+	if (asprintf(&conf, "%s/sccd.conf", dir) == -1 ||
+	    asprintf(&ca, "%s/tls/ca.crt", dir) == -1 ||
+	    asprintf(&ca_key, "%s/tls/ca.key", dir) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	if (config_load(&cfg, conf, dir, err, errlen) == -1)
+		goto done;
+	if (cfg.cert[0] == '\0' || cfg.key[0] == '\0') {
+		snprintf(err, errlen, "%s names no cert and key to renew", conf);
+		goto done;
+	}
+	if (certs_renew(ca, ca_key, cfg.cert, cfg.key, &info, err,
+	    errlen) == -1)
+		goto done;
+	printf("new certificate %s (serial %s, valid until %s), key %s\n"
+	    "a running sccd serves it after SIGHUP\n", cfg.cert,
+	    info.serial, info.not_after, cfg.key);
+	rc = 0;
+done:
+	config_free(&cfg);
+	free(conf);
+	free(ca);
+	free(ca_key);
+	return rc;
+}
+
+int
+instance_cert_main(int argc, char **argv)
+{
+	struct account	 acct;
+	const char	*dir = NULL;
+	char		*absdir, err[ERRLEN];
+	int		 ch, rc;
+
+	if (argc < 2 || strcmp(argv[1], "renew") != 0)
+		return usage_cert();
+	argc--;
+	argv++;
+	instance_options_reset();
+	while ((ch = getopt(argc, argv, "D:")) != -1) {
+		switch (ch) {
+		case 'D':
+			dir = optarg;
+			break;
+		default:
+			instance_option_bad("cert renew", argv);
+			return usage_cert();
+		}
+	}
+	if (argc != optind || dir == NULL)
+		return usage_cert();
+	if ((absdir = realpath(dir, NULL)) == NULL) {
+		fprintf(stderr, "sccd cert renew: %s: %s\n", dir,
+		    strerror(errno));
+		return 1;
+	}
+	/*
+	 * As the instance's account: the files stay its own, and root never
+	 * writes where that account could have pointed sccd.conf.
+	 */
+	memset(&acct, 0, sizeof(acct));
+	rc = 0;
+	if (account_resolve(NULL, absdir, &acct, err, sizeof(err)) == -1 ||
+	    account_drop(&acct, err, sizeof(err)) == -1 ||
+	    instance_check(absdir, err, sizeof(err)) == -1 ||
+	    cert_renew(absdir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sccd cert renew: %s\n", err);
+		rc = 1;
+	}
+	account_free(&acct);
+	free(absdir);
+	return rc;
 }

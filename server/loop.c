@@ -4,6 +4,7 @@
  * the mailbox below.
  */
 #include <sys/socket.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,26 @@ loop_mbox_run(evutil_socket_t fd, short what, void *arg)
 	STAILQ_CONCAT(&todo, &loop->mbox);
 	pthread_mutex_unlock(&loop->mbox_lock);
 	while ((msg = STAILQ_FIRST(&todo)) != NULL) {
+		bool	allocated = msg->allocated;
+
 		STAILQ_REMOVE_HEAD(&todo, entry);
+		/* fn may free storage the message lives in. */
 		msg->fn(loop, msg->arg);
-		free(msg);
+		if (allocated)
+			free(msg);
 	}
+}
+
+void
+loop_post_msg(struct loop *loop, struct loop_msg *msg,
+    void (*fn)(struct loop *, void *), void *arg)
+{
+	msg->fn = fn;
+	msg->arg = arg;
+	pthread_mutex_lock(&loop->mbox_lock);
+	STAILQ_INSERT_TAIL(&loop->mbox, msg, entry);
+	pthread_mutex_unlock(&loop->mbox_lock);
+	event_active(loop->mbox_ev, EV_READ, 0);
 }
 
 int
@@ -48,12 +65,8 @@ loop_post(struct loop *loop, void (*fn)(struct loop *, void *), void *arg)
 
 	if ((msg = malloc(sizeof(*msg))) == NULL)
 		return -1;
-	msg->fn = fn;
-	msg->arg = arg;
-	pthread_mutex_lock(&loop->mbox_lock);
-	STAILQ_INSERT_TAIL(&loop->mbox, msg, entry);
-	pthread_mutex_unlock(&loop->mbox_lock);
-	event_active(loop->mbox_ev, EV_READ, 0);
+	msg->allocated = true;
+	loop_post_msg(loop, msg, fn, arg);
 	return 0;
 }
 
@@ -136,7 +149,7 @@ loop_init(struct loop *loop, struct server *srv, int id, int listen_fd,
 	    loop->accept_pause == NULL || event_add(loop->mbox_ev, NULL) == -1 ||
 	    event_add(loop->accept_ev, NULL) == -1)
 		return -1;
-	loop->db = db_pool_new(loop->base, srv->conninfo, (int)cfg->db_pool,
+	loop->db = db_pool_new(loop->base, &srv->dbparams, (int)cfg->db_pool,
 	    srv->stmts, srv->nstmts);
 	if (loop->db == NULL)
 		return -1;
@@ -150,6 +163,10 @@ loop_main(void *arg)
 
 	if (event_base_dispatch(loop->base) == -1)
 		log_warnx("loop %d: event loop failed", loop->id);
+	/* Tell the main thread, which waits for every loop before it tidies up. */
+	atomic_fetch_add(&loop->srv->loops_exited, 1);
+	if (loop->srv->loop_exited != NULL)
+		event_active(loop->srv->loop_exited, EV_READ, 0);
 	return NULL;
 }
 
@@ -207,6 +224,41 @@ loop_conn_gone(struct loop *loop)
 }
 
 void
+loop_stop_now(struct loop *loop)
+{
+	event_base_loopbreak(loop->base);
+}
+
+/*
+ * After the thread has stopped (and the hash pool too, so nothing posts
+ * any more): end what was still in flight. Connections are closed, which
+ * aborts their requests; results waiting in the mailbox, timers cut short
+ * and the database pool's answers then run their callbacks here, on the
+ * caller's thread, so every request ends and lets go of its connection.
+ */
+void
+loop_teardown(struct loop *loop)
+{
+	struct conn	*c, *next;
+	int		 i;
+
+	TAILQ_FOREACH_SAFE(c, &loop->conns, entry, next) {
+		conn_hold(c);
+		conn_close(c, "server stopped");
+		conn_release(c);
+	}
+	for (i = 0; i < 100 && event_base_loop(loop->base, EVLOOP_NONBLOCK) == 0;
+	    i++)
+		;
+	db_pool_free(loop->db);
+	loop->db = NULL;
+	TAILQ_FOREACH_SAFE(c, &loop->conns, entry, next) {
+		log_warnx("loop %d: conn %llu still held at exit", loop->id,
+		    (unsigned long long)c->id);
+	}
+}
+
+void
 loop_free(struct loop *loop)
 {
 	struct loop_msg	*msg;
@@ -221,7 +273,8 @@ loop_free(struct loop *loop)
 		event_free(loop->mbox_ev);
 	while ((msg = STAILQ_FIRST(&loop->mbox)) != NULL) {
 		STAILQ_REMOVE_HEAD(&loop->mbox, entry);
-		free(msg);
+		if (msg->allocated)
+			free(msg);
 	}
 	db_pool_free(loop->db);
 	if (loop->base != NULL)

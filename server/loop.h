@@ -9,6 +9,7 @@
 
 #include <sys/queue.h>
 #include <pthread.h>
+#include <stdbool.h>
 
 #include <openssl/ssl.h>
 
@@ -21,10 +22,13 @@ struct event;
 struct event_base;
 struct server;
 
+struct loop;
+
 struct loop_msg {
 	STAILQ_ENTRY(loop_msg)	 entry;
 	void			(*fn)(struct loop *, void *);
 	void			*arg;
+	bool			 allocated;	/* by loop_post(), freed after fn */
 };
 
 struct loop {
@@ -55,10 +59,20 @@ int	loop_init(struct loop *, struct server *, int id, int listen_fd,
 int	loop_start(struct loop *);
 void	loop_join(struct loop *);
 void	loop_free(struct loop *);
-/* Run fn(loop, arg) on the loop's thread soon. Safe from any thread. */
+/*
+ * Run fn(loop, arg) on the loop's thread soon. Safe from any thread. -1
+ * when out of memory: the caller still owns arg.
+ */
 int	loop_post(struct loop *, void (*fn)(struct loop *, void *), void *);
+/* The same with storage the caller provides until fn runs: cannot fail. */
+void	loop_post_msg(struct loop *, struct loop_msg *,
+	    void (*fn)(struct loop *, void *), void *);
 /* On the loop's thread: stop accepting, finish in-flight work, then exit. */
 void	loop_drain(struct loop *);
+/* Stop at once (a second SIGTERM): the drain is cut short. Any thread. */
+void	loop_stop_now(struct loop *);
+/* After the loop's thread and the hash pool have stopped: end what is left. */
+void	loop_teardown(struct loop *);
 /* A connection of this loop went away; exit if draining and none left. */
 void	loop_conn_gone(struct loop *);
 

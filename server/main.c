@@ -1,6 +1,6 @@
 /*
  * sccd: the scc server. One binary, a few subcommands:
- *   init, authority add, serve, migrate.
+ *   init, authority add, serve, migrate, cert renew.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +20,8 @@ usage(void)
 	    "       sccd serve -D DIR [--listen ADDR:PORT]\n"
 	    "       sccd serve --db CONNINFO --cert FILE --key FILE "
 	    "--listen ADDR:PORT\n"
-	    "       sccd migrate --db CONNINFO\n");
+	    "       sccd migrate --db CONNINFO\n"
+	    "       sccd cert renew -D DIR\n");
 }
 
 int
@@ -41,6 +42,8 @@ main(int argc, char **argv)
 		return serve_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "migrate") == 0)
 		return instance_migrate_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cert") == 0)
+		return instance_cert_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage();

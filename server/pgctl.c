@@ -21,6 +21,10 @@
 
 #define PG_SOCKET_NAME	"/.s.PGSQL.5432"
 #define PG_VERSIONS_DIR	"/usr/lib/postgresql"
+/* The pg_config configure found (server/Makefile.inc); empty if none. */
+#ifndef SCC_PG_CONFIG
+#define SCC_PG_CONFIG	""
+#endif
 
 static int
 has_program(const char *bindir, const char *name)
@@ -41,14 +45,22 @@ is_server_bindir(const char *bindir)
 	    has_program(bindir, "postgres");
 }
 
-/* pg_config knows where this installation keeps its server programs. */
+/*
+ * pg_config knows where this installation keeps its server programs. The
+ * one sccd was built against comes first, so that another PostgreSQL
+ * earlier in PATH does not silently change the cluster's version; if it
+ * has gone since (the package removed or upgraded), whichever pg_config
+ * PATH offers.
+ */
 static char *
 bindir_from_pg_config(void)
 {
-	char	*const argv[] = { "pg_config", "--bindir", NULL };
+	char	*argv[] = { "pg_config", "--bindir", NULL };
 	char	 out[PATH_MAX + 2];
 	size_t	 len;
 
+	if (SCC_PG_CONFIG[0] == '/' && access(SCC_PG_CONFIG, X_OK) == 0)
+		argv[0] = SCC_PG_CONFIG;
 	if (account_capture(NULL, argv, out, sizeof(out)) != 0)
 		return NULL;
 	len = strlen(out);

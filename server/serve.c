@@ -113,6 +113,10 @@ serve_overrides(struct config *cfg, const struct serve_opts *o)
 	return 0;
 }
 
+/*
+ * The file, then the flags, over cfg. Given defaults, as at start and on
+ * every reload, a line taken out of the file is back at its default.
+ */
 static int
 serve_load(struct serve_state *s, struct config *cfg)
 {
@@ -151,21 +155,14 @@ serve_embedded_db(struct serve_state *s, const struct account *acct)
 		fatalx("out of memory");
 }
 
-/* A database we do not run: refuse one newer than we know, if reachable. */
+/* A database we do not run: its schema must be the one we know. */
 static void
-serve_check_schema(const char *conninfo)
+serve_check_version(PGconn *pg)
 {
-	PGconn		*pg = PQconnectdb(conninfo);
 	PGresult	*res;
 	const char	*errstr;
 	int		 version;
 
-	if (PQstatus(pg) != CONNECTION_OK) {
-		log_warnx("database not reachable yet (%s); serving anyway",
-		    PQerrorMessage(pg));
-		PQfinish(pg);
-		return;
-	}
 	res = PQexec(pg, "SELECT api.schema_version()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fatalx("database has no scc schema: run sccd migrate (%s)",
@@ -175,13 +172,45 @@ serve_check_schema(const char *conninfo)
 		fatalx("database schema version \"%s\" is %s",
 		    PQgetvalue(res, 0, 0), errstr);
 	PQclear(res);
-	PQfinish(pg);
 	if (version > migrate_latest())
 		fatalx("database schema version %d is newer than this sccd (%d)",
 		    version, migrate_latest());
 	if (version < migrate_latest())
 		fatalx("database schema version %d is older than this sccd (%d): "
 		    "run sccd migrate", version, migrate_latest());
+}
+
+/*
+ * Before serving: the schema is ours, every command of the table has its
+ * api function, and the role we serve as can do nothing but call them. A
+ * database not reachable yet is served anyway (the pools keep trying), and
+ * checked by nobody: say so.
+ */
+static void
+serve_check_db(struct serve_state *s)
+{
+	char		**keys, **vals, err[2048];
+	PGconn		*pg;
+
+	if (db_conn_params(&s->srv.dbparams, &keys, &vals) == -1)
+		fatalx("database: cannot use the connection settings");
+	pg = PQconnectdbParams((const char *const *)keys,
+	    (const char *const *)vals, 0);
+	db_conn_params_free(keys, vals);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		log_warnx("database not reachable yet (%s); serving anyway, "
+		    "unchecked", PQerrorMessage(pg));
+		PQfinish(pg);
+		return;
+	}
+	if (!s->embedded)
+		serve_check_version(pg);
+	if (dispatch_check_db(pg, err, sizeof(err)) == -1)
+		fatalx("the database does not match the command table: %s", err);
+	if (dbcheck_role(pg, err, sizeof(err)) == -1)
+		fatalx("refusing to serve: %s; serve as a role that is only "
+		    "granted scc_api", err);
+	PQfinish(pg);
 }
 
 static void
@@ -197,38 +226,67 @@ raise_fd_limit(void)
 	}
 }
 
+/* New settings and certificate for one loop, handed over together. */
+struct reload_msg {
+	struct config	 cfg;
+	SSL_CTX		*tls;
+};
+
 static void
-loop_take_config(struct loop *loop, void *arg)
+reload_msg_free(struct reload_msg *m)
 {
-	struct config	*cfg = arg;
+	config_free(&m->cfg);
+	SSL_CTX_free(m->tls);
+	free(m);
+}
+
+static void
+loop_take_reload(struct loop *loop, void *arg)
+{
+	struct reload_msg	*m = arg;
 
 	config_free(loop->cfg);
-	free(loop->cfg);
-	loop->cfg = cfg;
+	*loop->cfg = m->cfg;
+	memset(&m->cfg, 0, sizeof(m->cfg));
+	SSL_CTX_free(loop->tls);
+	loop->tls = m->tls;
+	m->tls = NULL;
+	reload_msg_free(m);
 }
 
 static void
-loop_take_tls(struct loop *loop, void *arg)
+reload_fixed(const char *name, void *arg)
 {
-	SSL_CTX_free(loop->tls);
-	loop->tls = arg;
+	(void)arg;
+	log_warnx("reload: %s changed, which needs a restart; keeping the "
+	    "running value", name);
 }
 
+/*
+ * Settings as a restart would read them, less those a running server
+ * cannot change (sockets, threads, pools): each of those is named and keeps
+ * its running value, while the rest apply.
+ */
 static void
 serve_reload(struct serve_state *s)
 {
-	struct config	 next, *copy;
-	const char	*which = NULL;
-	char		 err[512];
-	SSL_CTX		*ctx;
+	struct config		 next;
+	struct reload_msg	*m;
+	char			 err[512];
+	SSL_CTX			*ctx;
 	int		 i;
 
-	if (config_copy(&next, &s->cfg) == -1 || serve_load(s, &next) == -1) {
+	config_defaults(&next);
+	if (serve_load(s, &next) == -1) {
+		config_free(&next);
 		log_warnx("reload: settings unchanged");
 		return;
 	}
-	if (!config_reloadable(&s->cfg, &next, &which))
-		log_warnx("reload: %s changes only on restart; ignored", which);
+	if (config_keep_fixed(&next, &s->cfg, reload_fixed, NULL) == -1) {
+		config_free(&next);
+		log_warnx("reload: out of memory; settings unchanged");
+		return;
+	}
 	if ((ctx = tls_server_ctx(next.cert, next.key, err, sizeof(err))) == NULL) {
 		log_warnx("reload: %s; keeping the current certificate and settings",
 		    err);
@@ -236,16 +294,22 @@ serve_reload(struct serve_state *s)
 		return;
 	}
 	for (i = 0; i < s->srv.nloops; i++) {
-		copy = calloc(1, sizeof(*copy));
-		if (copy == NULL || config_copy(copy, &next) == -1 ||
-		    SSL_CTX_up_ref(ctx) != 1) {
-			free(copy);
-			log_warnx("reload: out of memory");
+		if ((m = calloc(1, sizeof(*m))) == NULL) {
+			log_warnx("reload: out of memory; loop %d not updated", i);
 			continue;
 		}
-		if (loop_post(&s->srv.loops[i], loop_take_config, copy) == -1 ||
-		    loop_post(&s->srv.loops[i], loop_take_tls, ctx) == -1)
+		if (config_copy(&m->cfg, &next) == -1 ||
+		    SSL_CTX_up_ref(ctx) != 1) {
+			reload_msg_free(m);
+			log_warnx("reload: out of memory; loop %d not updated", i);
+			continue;
+		}
+		m->tls = ctx;
+		/* A post that fails leaves the message ours to free. */
+		if (loop_post(&s->srv.loops[i], loop_take_reload, m) == -1) {
+			reload_msg_free(m);
 			log_warnx("reload: loop %d not updated", i);
+		}
 	}
 	SSL_CTX_free(ctx);
 	config_free(&s->cfg);
@@ -271,13 +335,32 @@ serve_on_signal(evutil_socket_t sig, short what, void *arg)
 		serve_reload(s);
 		return;
 	}
-	if (atomic_exchange(&s->srv.stopping, 1))
+	if (atomic_exchange(&s->srv.stopping, 1)) {
+		log_info("stopping now: work in flight is cut short");
+		for (i = 0; i < s->srv.nloops; i++)
+			loop_stop_now(&s->srv.loops[i]);
 		return;
-	log_info("stopping: no new connections; finishing work in flight");
+	}
+	log_info("stopping: no new connections; finishing work in flight "
+	    "(signal again to stop at once)");
 	for (i = 0; i < s->srv.nloops; i++)
-		if (loop_post(&s->srv.loops[i], loop_drain_msg, NULL) == -1)
-			log_warnx("loop %d did not get the stop", i);
-	event_base_loopexit(s->base, NULL);
+		if (loop_post(&s->srv.loops[i], loop_drain_msg, NULL) == -1) {
+			log_warnx("loop %d did not get the stop; stopping it now", i);
+			loop_stop_now(&s->srv.loops[i]);
+		}
+}
+
+/* A loop thread has stopped; when all have, so does the main loop. */
+static void
+serve_on_loop_exit(evutil_socket_t fd, short what, void *arg)
+{
+	struct serve_state	*s = arg;
+
+	(void)fd;
+	(void)what;
+	/* Counted by the loops: two exiting together raise one event. */
+	if (atomic_load(&s->srv.loops_exited) >= s->srv.nloops)
+		event_base_loopexit(s->base, NULL);
 }
 
 static void
@@ -339,12 +422,22 @@ serve_shutdown(struct serve_state *s)
 	char	err[512];
 	int	i;
 
+	/*
+	 * Order matters: the loops stop first; then the hash workers, which
+	 * post to the loops; then what is left in each loop ends, and only
+	 * then are the loops freed.
+	 */
 	for (i = 0; i < s->srv.nloops; i++)
 		loop_join(&s->srv.loops[i]);
+	hashpool_stop(s->srv.hashpool);
+	for (i = 0; i < s->srv.nloops; i++)
+		loop_teardown(&s->srv.loops[i]);
 	for (i = 0; i < s->srv.nloops; i++)
 		loop_free(&s->srv.loops[i]);
 	free(s->srv.loops);
 	hashpool_free(s->srv.hashpool);
+	if (s->srv.loop_exited != NULL)
+		event_free(s->srv.loop_exited);
 	if (s->pg_started && pgctl_stop(&s->pg, err, sizeof(err)) == -1)
 		log_warnx("stopping PostgreSQL: %s", err);
 	if (s->embedded)
@@ -358,7 +451,9 @@ serve_shutdown(struct serve_state *s)
 		if (s->sigev[i] != NULL)
 			event_free(s->sigev[i]);
 	event_base_free(s->base);
+	dispatch_free();
 	log_info("stopped");
+	log_shutdown();
 }
 
 int
@@ -388,15 +483,21 @@ serve_main(int argc, char **argv)
 	s.embedded = s.cfg.db[0] == '\0';
 	if (s.embedded && s.opts.dir == NULL)
 		fatalx("no database: give -D DIR or --db CONNINFO");
+	if (dispatch_init(err, sizeof(err)) == -1)
+		fatalx("command table: %s", err);
 	if (s.embedded)
 		serve_embedded_db(&s, &acct);
-	else {
-		if ((s.srv.conninfo = strdup(s.cfg.db)) == NULL)
-			fatalx("out of memory");
-		serve_check_schema(s.srv.conninfo);
-	}
+	else if ((s.srv.conninfo = strdup(s.cfg.db)) == NULL)
+		fatalx("out of memory");
+	s.srv.dbparams.conninfo = s.srv.conninfo;
+	s.srv.dbparams.connect_timeout = (int)s.cfg.db_connect_timeout;
+	s.srv.dbparams.statement_timeout = (int)s.cfg.statement_timeout;
+	serve_check_db(&s);
 	if (evthread_use_pthreads() == -1 || (s.base = event_base_new()) == NULL)
 		fatalx("libevent setup failed");
+	if ((s.srv.loop_exited = event_new(s.base, -1, 0, serve_on_loop_exit,
+	    &s)) == NULL)
+		fatalx("out of memory");
 	if (dispatch_statements(&s.stmts, &s.srv.nstmts) == -1)
 		fatalx("out of memory");
 	s.srv.stmts = s.stmts;
@@ -408,6 +509,9 @@ serve_main(int argc, char **argv)
 	    (int)s.cfg.hash_queue)) == NULL)
 		fatalx("cannot start the password hashing pool");
 	serve_signals(&s);
+	/* From here on no thread may wait on a slow log reader. */
+	if (log_start() == -1)
+		log_warnx("logging stays synchronous: no writer thread");
 	serve_start_loops(&s, fds, ctx);
 	free(fds);
 	SSL_CTX_free(ctx);

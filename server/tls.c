@@ -1,7 +1,7 @@
 /*
  * TLS policy: 1.2 at least, 1.3 preferred, forward-secret AEAD suites only
- * for 1.2, no renegotiation, buffers released while a connection is idle
- * (thousands of idle sessions must stay cheap).
+ * for 1.2, no renegotiation, no session resumption, buffers released while
+ * a connection is idle (thousands of idle sessions must stay cheap).
  */
 #include <stdio.h>
 
@@ -40,12 +40,31 @@ tls_server_ctx(const char *cert, const char *key, char *err, size_t errlen)
 		tls_error(err, errlen, "TLS settings", NULL);
 		goto fail;
 	}
+	/*
+	 * No resumption of any kind: clients reconnect rarely, so it saves
+	 * little. A TLS 1.2 ticket carries the session's secrets sealed with
+	 * one key held for the life of the context, and travels in clear, so
+	 * whoever reads that key from memory opens every recorded session
+	 * that got one: forward secrecy lost. Turning the session cache off
+	 * does not stop 1.2 tickets; SSL_OP_NO_TICKET does. TLS 1.3 tickets
+	 * have their own switch, a count of zero.
+	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_TICKET);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	(void)SSL_CTX_set_num_tickets(ctx, 0);
+	/*
+	 * Read what the kernel holds in one read(2), not a record header and
+	 * then its body. Octets OpenSSL then holds raise no socket event: the
+	 * connection remembers when it stopped reading early (conn_io.c).
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	if (SSL_CTX_set_num_tickets(ctx, 0) != 1) {
+		tls_error(err, errlen, "TLS 1.3 tickets", NULL);
+		goto fail;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		tls_error(err, errlen, "certificate", cert);
 		goto fail;

@@ -12,6 +12,12 @@
  * RESUME, in batches so the listen backlog never overflows), RUN (closed
  * loops: send, wait for the tagged answer, send again) and STOP. Only
  * answers that arrive during RUN are counted.
+ *
+ * The attack mode is different: attackers log in with wrong passwords from
+ * addresses of their own, and one real user logs in beside them. It starts
+ * in WARM, so the attack is at full strength before anything is counted,
+ * and passes through DRAIN, where the attack goes on uncounted until the
+ * real user's last login has its answer.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -60,13 +66,39 @@ enum mode {
 	MODE_TOKEN,	/* log in, print a token and its hash */
 	MODE_RATE,	/* closed-loop requests on every session */
 	MODE_IDLE,	/* hold sessions open, weigh the server */
-	MODE_STORM	/* bad logins beside NOOP sessions */
+	MODE_STORM,	/* bad logins beside NOOP sessions */
+	MODE_ATTACK	/* attackers beside one real user's logins */
+};
+
+enum attack_mode {
+	ATTACK_SPRAY,	/* a fresh unknown name for every guess */
+	ATTACK_ONE_NAME	/* every attacker guesses one real account */
 };
 
 enum role {
 	ROLE_SESSION,	/* RESUMEs, then sends the command in a loop */
 	ROLE_BADLOGIN,	/* LOGIN with a wrong password, in a loop */
-	ROLE_LOGIN	/* one real LOGIN, to obtain the token */
+	ROLE_LOGIN,	/* one real LOGIN, to obtain the token */
+	ROLE_ATTACKER,	/* wrong LOGINs from its own address; comes back */
+	ROLE_USER	/* the real user: LOGIN, LOGOUT, again */
+};
+
+/* How a login ended, for the real user and the attackers alike. */
+enum outcome {
+	OUT_OK,
+	OUT_AUTHFAILED,
+	OUT_LOCKED,
+	OUT_LIMIT,
+	OUT_OTHER,	/* any other NO or BAD */
+	OUT_BYE,	/* the server said BYE instead of answering */
+	OUT_CLOSED,	/* the connection ended without an answer */
+	OUT_TIMEOUT,	/* the real user gave up waiting */
+	OUT_N
+};
+
+static const char *const outcome_names[OUT_N] = {
+	"ok", "authfailed", "locked", "limit", "other", "bye", "closed",
+	"timeout"
 };
 
 enum cstate {
@@ -77,12 +109,15 @@ enum cstate {
 	CS_RESUMING,
 	CS_BACKOFF,	/* RESUME was told to retry; waits for retry_at */
 	CS_READY,	/* up, nothing in flight */
-	CS_BUSY		/* one request in flight */
+	CS_BUSY,	/* one request in flight */
+	CS_LOGOUT	/* LOGOUT sent; waits for the server to finish */
 };
 
 enum phase {
 	PH_OPEN,
+	PH_WARM,	/* attack mode: attacking, nothing counted yet */
 	PH_RUN,
+	PH_DRAIN,	/* attack mode: the real user's last login ends */
 	PH_STOP
 };
 
@@ -102,6 +137,14 @@ struct options {
 	int		 batch;
 	int		 settle;
 	pid_t		 pid;
+	int		 attackers;
+	enum attack_mode attack_mode;
+	const char	*target;	/* the account one-name mode guesses */
+	int		 warmup;
+	int		 every_ms;	/* the real user logs in this often */
+	int		 user_timeout;	/* seconds before a login is given up */
+	struct in_addr	 attack_from;	/* attackers' addresses start here */
+	struct in_addr	 source;	/* the real user's; 0: the kernel's */
 };
 
 /* What every thread shares; only the atomics change once threads run. */
@@ -115,7 +158,10 @@ struct bench {
 	char			*badpass;	/* quoted for the wire */
 	char			*quser;
 	char			*qpass;
+	char			*qtarget;
+	pid_t			 runid;		/* keeps spray names fresh */
 	atomic_int		 phase;
+	atomic_bool		 user_drained;	/* no login in flight in DRAIN */
 	atomic_size_t		 settled;	/* up or failed while opening */
 	atomic_size_t		 up;
 };
@@ -133,6 +179,7 @@ struct stats {
 	uint64_t	 locked;	/* bad LOGINs answered LOCKED */
 	uint64_t	 reconnects;
 	uint64_t	 retries;	/* RESUMEs sent again after "retry" */
+	uint64_t	 outcome[OUT_N];	/* attack mode, per way it ended */
 	struct samples	 lat;
 	struct samples	 loginlat;
 };
@@ -141,6 +188,7 @@ struct worker;
 
 struct conn {
 	struct worker		*w;
+	size_t			 id;		/* unique over the run */
 	enum role		 role;
 	enum cstate		 state;
 	bool			 settled;
@@ -155,6 +203,9 @@ struct conn {
 	uint64_t		 retry_at;
 	uint64_t		 seq;
 	uint64_t		 sent_ns;
+	struct in_addr		 src;		/* bound before connect; 0: not */
+	uint64_t		 start_ns;	/* the real user: connect began */
+	uint64_t		 next_ns;	/* the real user: next login due */
 };
 
 struct worker {
@@ -174,6 +225,7 @@ struct worker {
 };
 
 static void	conn_close(struct conn *);
+static void	conn_end(struct conn *, enum outcome);
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -243,6 +295,14 @@ cmp_u32(const void *a, const void *b)
 	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* An empty set has no array, and qsort() must not be handed NULL. */
+static void
+samples_sort(struct samples *s)
+{
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u32);
 }
 
 /* Nearest-rank percentile (in tenths of a percent) in milliseconds. */
@@ -354,7 +414,23 @@ conn_fail(struct conn *c, const char *what)
 	conn_note(c, what);
 	ERR_clear_error();
 	c->w->st.errors++;
-	conn_close(c);
+	conn_end(c, OUT_CLOSED);
+}
+
+/*
+ * The server ended the connection (o: with a BYE, or by closing it). For an
+ * attacker that is one of the answers it is there to provoke, and for the
+ * real user a login that failed; any other role did not expect it.
+ */
+static void
+conn_lost(struct conn *c, enum outcome o, const char *what)
+{
+	if (c->role != ROLE_ATTACKER && c->role != ROLE_USER) {
+		conn_fail(c, what);
+		return;
+	}
+	ERR_clear_error();
+	conn_end(c, o);
 }
 
 static void
@@ -391,6 +467,27 @@ conn_interest(struct conn *c, uint32_t events)
 	return 0;
 }
 
+/*
+ * Connect from the connection's own address, since the server counts
+ * connections and failed logins per address. The port is left to connect():
+ * bound at bind() time it would have to be unique for the address alone,
+ * and an attacker that reconnects all the time would use them up.
+ */
+static int
+conn_bind(struct conn *c)
+{
+	struct sockaddr_in	 sin;
+	int			 one = 1;
+
+	if (setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = c->src;
+	return bind(c->fd, (const struct sockaddr *)&sin, sizeof(sin));
+}
+
 static int
 conn_open(struct conn *c)
 {
@@ -404,6 +501,8 @@ conn_open(struct conn *c)
 		return -1;
 	if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one)) == -1)
+		return -1;
+	if (c->src.s_addr != INADDR_ANY && conn_bind(c) == -1)
 		return -1;
 	if (connect(c->fd, (const struct sockaddr *)&b->addr,
 	    b->addrlen) == -1 && errno != EINPROGRESS)
@@ -483,25 +582,31 @@ conn_handshake(struct conn *c)
 		c->state = CS_GREETING;
 		c->wantw = false;
 	} else if (conn_ssl_wait(c, rc, &eof) == -1) {
-		conn_fail(c, eof ? "closed during the TLS handshake" :
-		    "TLS handshake failed");
+		if (eof)
+			conn_lost(c, OUT_CLOSED,
+			    "closed during the TLS handshake");
+		else
+			conn_fail(c, "TLS handshake failed");
 		return;
 	}
 	if (conn_update_interest(c) == -1)
 		conn_fail(c, "epoll_ctl");
 }
 
-/* Send what is queued; 0 when all is out or the socket said wait. */
+/*
+ * Send what is queued; 0 when all is out or the socket said wait, -1 when
+ * the connection is gone (*eof: the server closed it).
+ */
 static int
-conn_flush(struct conn *c)
+conn_flush(struct conn *c, bool *eof)
 {
 	int	 n, len;
-	bool	 eof;
 
+	*eof = false;
 	while (c->out.len > 0) {
 		len = c->out.len > INT_MAX ? INT_MAX : (int)c->out.len;
 		if ((n = SSL_write(c->ssl, c->out.data, len)) <= 0)
-			return conn_ssl_wait(c, n, &eof);
+			return conn_ssl_wait(c, n, eof);
 		scp_buf_consume(&c->out, (size_t)n);
 	}
 	return 0;
@@ -524,22 +629,63 @@ conn_send(struct conn *c, const char *command, const char *args)
 	return 0;
 }
 
+/*
+ * One wrong guess. Spray mode makes up a name nobody has for every guess, so
+ * no account's own lock can stop it; one-name mode guesses the target's.
+ */
+static int
+attacker_send(struct conn *c)
+{
+	struct bench		*b = c->w->b;
+	unsigned long long	 n = (unsigned long long)c->seq + 1;
+	char			*args;
+	int			 rc;
+
+	if (b->opt.attack_mode == ATTACK_SPRAY)
+		rc = asprintf(&args, "spray-%ld-%zu-%llu wrong-%llu",
+		    (long)b->runid, c->id, n, n);
+	else
+		rc = asprintf(&args, "%s wrong-%zu-%llu", b->qtarget, c->id,
+		    n);
+	if (rc == -1)
+		return -1;
+	rc = conn_send(c, "LOGIN", args);
+	free(args);
+	return rc;
+}
+
 /* The request a connection repeats while the phase is RUN. */
 static int
 conn_send_work(struct conn *c)
 {
 	struct bench	*b = c->w->b;
 
+	if (c->role == ROLE_ATTACKER)
+		return attacker_send(c);
 	if (c->role == ROLE_BADLOGIN)
 		return conn_send(c, "LOGIN", b->badpass);
 	return conn_send(c, b->opt.command, NULL);
+}
+
+/* LOGIN with --user and --password, as the token fetch and the real user do. */
+static int
+conn_send_login(struct conn *c)
+{
+	struct bench	*b = c->w->b;
+	char		*args;
+	int		 rc;
+
+	if (asprintf(&args, "%s %s", b->quser, b->qpass) == -1)
+		return -1;
+	rc = conn_send(c, "LOGIN", args);
+	freezero(args, strlen(args));
+	return rc;
 }
 
 static void
 conn_greeted(struct conn *c)
 {
 	struct bench	*b = c->w->b;
-	char		*args = NULL;
 	int		 rc;
 
 	switch (c->role) {
@@ -548,10 +694,12 @@ conn_greeted(struct conn *c)
 		c->state = CS_RESUMING;
 		break;
 	case ROLE_LOGIN:
-		if (asprintf(&args, "%s %s", b->quser, b->qpass) == -1)
-			args = NULL;
-		rc = args != NULL ? conn_send(c, "LOGIN", args) : -1;
-		freezero(args, args != NULL ? strlen(args) : 0);
+	case ROLE_USER:
+		rc = conn_send_login(c);
+		break;
+	case ROLE_ATTACKER:
+		/* Attackers do not wait for RUN: WARM is for them. */
+		rc = conn_send_work(c);
 		break;
 	case ROLE_BADLOGIN:
 	default:
@@ -625,6 +773,96 @@ count_badlogin(struct stats *st, const struct scp_response *r, uint64_t ns)
 		st->errors++;
 }
 
+static enum outcome
+outcome_of(const struct scp_response *r)
+{
+	if (r->status == SCP_OK)
+		return OUT_OK;
+	if (r->code == NULL)
+		return OUT_OTHER;
+	if (strcmp(r->code, "AUTHFAILED") == 0)
+		return OUT_AUTHFAILED;
+	if (strcmp(r->code, "LOCKED") == 0)
+		return OUT_LOCKED;
+	if (strcmp(r->code, "LIMIT") == 0)
+		return OUT_LIMIT;
+	return OUT_OTHER;
+}
+
+/* Attackers' answers count only inside the window, like every mode's. */
+static void
+attacker_count(struct conn *c, enum outcome o)
+{
+	if (atomic_load(&c->w->b->phase) == PH_RUN)
+		c->w->st.outcome[o]++;
+}
+
+/*
+ * The end of one of the real user's logins, which all began in RUN, so it
+ * counts in whatever phase it ends. The latency runs from connect() to the
+ * answer: what the user waits for, handshake and all.
+ */
+static void
+user_count(struct conn *c, enum outcome o)
+{
+	struct stats	*st = &c->w->st;
+
+	st->outcome[o]++;
+	if (o != OUT_TIMEOUT &&
+	    samples_add(&st->lat, now_ns() - c->start_ns) == -1)
+		st->errors++;
+}
+
+/*
+ * Close a connection; first count what the close means for a login in
+ * flight. Once the real user is logging out its login is counted already.
+ */
+static void
+conn_end(struct conn *c, enum outcome o)
+{
+	if (c->role == ROLE_ATTACKER)
+		attacker_count(c, o);
+	else if (c->role == ROLE_USER && c->state != CS_IDLE &&
+	    c->state != CS_LOGOUT)
+		user_count(c, o);
+	conn_close(c);
+}
+
+static void
+attacker_answered(struct conn *c, const struct scp_response *r)
+{
+	struct stats	*st = &c->w->st;
+
+	c->state = CS_READY;
+	if (atomic_load(&c->w->b->phase) == PH_RUN &&
+	    samples_add(&st->lat, now_ns() - c->sent_ns) == -1)
+		st->errors++;
+	attacker_count(c, outcome_of(r));
+	if (conn_send_work(c) == -1)
+		conn_fail(c, "out of memory");
+}
+
+/* The real user's LOGIN was answered: count it; log out if it worked. */
+static void
+user_answered(struct conn *c, const struct scp_response *r)
+{
+	struct stats	*st = &c->w->st;
+	enum outcome	 o = outcome_of(r);
+	int		 rc;
+
+	if (samples_add(&st->loginlat, now_ns() - c->sent_ns) == -1)
+		st->errors++;
+	user_count(c, o);
+	if (o != OUT_OK) {
+		conn_close(c);
+		return;
+	}
+	rc = conn_send(c, "LOGOUT", NULL);
+	c->state = CS_LOGOUT;	/* the login is counted; LOGOUT is not */
+	if (rc == -1)
+		conn_fail(c, "out of memory");
+}
+
 static void
 count_answer(struct stats *st, const struct scp_response *r, uint64_t ns)
 {
@@ -644,6 +882,14 @@ conn_answered(struct conn *c, const struct scp_response *r)
 	struct stats	*st = &c->w->st;
 	uint64_t	 ns = now_ns() - c->sent_ns;
 
+	if (c->role == ROLE_ATTACKER) {
+		attacker_answered(c, r);
+		return;
+	}
+	if (c->role == ROLE_USER) {
+		user_answered(c, r);
+		return;
+	}
 	c->state = CS_READY;
 	if (atomic_load(&c->w->b->phase) != PH_RUN)
 		return;
@@ -672,7 +918,9 @@ static void
 conn_response(struct conn *c, const struct scp_response *r)
 {
 	if (r->kind == SCP_R_BYE) {
-		conn_fail(c, "the server said BYE");
+		/* LOGOUT's own BYE: its OK follows, then the close. */
+		if (c->state != CS_LOGOUT)
+			conn_lost(c, OUT_BYE, "the server said BYE");
 		return;
 	}
 	if (c->state == CS_GREETING) {
@@ -685,6 +933,8 @@ conn_response(struct conn *c, const struct scp_response *r)
 		return;
 	if (c->state == CS_RESUMING)
 		conn_resumed(c, r);
+	else if (c->state == CS_LOGOUT)
+		conn_close(c);
 	else if (c->role == ROLE_LOGIN)
 		conn_logged_in(c, r);
 	else if (c->state == CS_BUSY)
@@ -735,9 +985,13 @@ conn_read(struct conn *c)
 			}
 			continue;
 		}
-		if (conn_ssl_wait(c, n, &eof) == -1)
-			conn_fail(c, eof ? "closed by the server" :
-			    "TLS read failed");
+		if (conn_ssl_wait(c, n, &eof) == -1) {
+			if (eof)
+				conn_lost(c, OUT_CLOSED,
+				    "closed by the server");
+			else
+				conn_fail(c, "TLS read failed");
+		}
 		return;
 	}
 }
@@ -746,19 +1000,22 @@ conn_read(struct conn *c)
 static void
 conn_pump(struct conn *c)
 {
-	if (conn_flush(c) == -1) {
-		conn_fail(c, "TLS write failed");
-		return;
+	bool	 eof;
+
+	if (conn_flush(c, &eof) == 0) {
+		conn_read(c);
+		if (c->ssl == NULL)
+			return;
+		if (conn_flush(c, &eof) == 0) {
+			if (conn_update_interest(c) == -1)
+				conn_fail(c, "epoll_ctl");
+			return;
+		}
 	}
-	conn_read(c);
-	if (c->ssl == NULL)
-		return;
-	if (conn_flush(c) == -1) {
+	if (eof)
+		conn_lost(c, OUT_CLOSED, "closed by the server");
+	else
 		conn_fail(c, "TLS write failed");
-		return;
-	}
-	if (conn_update_interest(c) == -1)
-		conn_fail(c, "epoll_ctl");
 }
 
 static void
@@ -822,7 +1079,8 @@ worker_start(struct worker *w)
 
 	for (i = 0; i < w->nconns; i++) {
 		c = &w->conns[i];
-		if (c->state != CS_READY || c->role == ROLE_LOGIN)
+		if (c->state != CS_READY || (c->role != ROLE_SESSION &&
+		    c->role != ROLE_BADLOGIN))
 			continue;
 		if (conn_send_work(c) == -1)
 			conn_fail(c, "out of memory");
@@ -831,19 +1089,65 @@ worker_start(struct worker *w)
 	}
 }
 
-/* A bad-login connection the server dropped comes back during RUN. */
+/*
+ * The real user: from the start of RUN, a login every --every ms, each on a
+ * fresh connection and one at a time, as a person would; when one takes
+ * longer than that, the next follows as soon as it ends.
+ */
+static void
+user_tick(struct conn *c)
+{
+	struct bench	*b = c->w->b;
+	int		 phase = atomic_load(&b->phase);
+	uint64_t	 now = now_ns();
+
+	if (c->state != CS_IDLE && now - c->start_ns >
+	    (uint64_t)b->opt.user_timeout * 1000000000ull)
+		conn_end(c, OUT_TIMEOUT);
+	if (c->state == CS_IDLE && phase == PH_RUN && now >= c->next_ns) {
+		c->start_ns = now;
+		c->next_ns = now + (uint64_t)b->opt.every_ms * 1000000u;
+		if (conn_open(c) == -1) {
+			conn_note(c, strerror(errno));
+			c->w->st.errors++;
+			user_count(c, OUT_CLOSED);
+			conn_close(c);
+		}
+	}
+	/* Seen in DRAIN, so no login starts after this one. */
+	if (phase == PH_DRAIN && (c->state == CS_IDLE ||
+	    c->state == CS_LOGOUT))
+		atomic_store(&b->user_drained, true);
+}
+
+/* Connections the server dropped come back while the run goes on. */
 static void
 worker_reopen(struct worker *w)
 {
 	struct conn	*c;
-	size_t		 i;
+	size_t		 i, opening = 0;
 
+	for (i = 0; i < w->nconns; i++)
+		if (w->conns[i].state >= CS_CONNECTING &&
+		    w->conns[i].state <= CS_GREETING)
+			opening++;
 	for (i = 0; i < w->nconns; i++) {
 		c = &w->conns[i];
-		if (c->role != ROLE_BADLOGIN || c->state != CS_IDLE)
+		if (c->role == ROLE_USER) {
+			user_tick(c);
 			continue;
-		w->st.reconnects++;
+		}
+		if ((c->role != ROLE_BADLOGIN && c->role != ROLE_ATTACKER) ||
+		    c->state != CS_IDLE)
+			continue;
+		/* A crowd coming back at once must not overflow the backlog. */
+		if (c->role == ROLE_ATTACKER && opening >= w->batch)
+			continue;
+		opening++;
+		if (atomic_load(&w->b->phase) == PH_RUN)
+			w->st.reconnects++;
 		if (conn_open(c) == -1) {
+			conn_note(c, strerror(errno));
 			w->st.errors++;
 			conn_close(c);
 		}
@@ -882,12 +1186,13 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* n1 connections of role r1, then n2 of r2, dealt over nthreads threads. */
 static struct worker *
-workers_new(struct bench *b, int nthreads, size_t nsession, size_t nbad,
-    enum role sessionrole)
+workers_new(struct bench *b, int nthreads, size_t n1, enum role r1,
+    size_t n2, enum role r2)
 {
 	struct worker	*ws, *w;
-	size_t		 total = nsession + nbad, i, k;
+	size_t		 total = n1 + n2, i, k;
 	int		 t;
 
 	if ((ws = calloc((size_t)nthreads, sizeof(*ws))) == NULL)
@@ -909,8 +1214,9 @@ workers_new(struct bench *b, int nthreads, size_t nsession, size_t nbad,
 		w = &ws[i % (size_t)nthreads];
 		k = i / (size_t)nthreads;
 		w->conns[k].w = w;
+		w->conns[k].id = i;
 		w->conns[k].fd = -1;
-		w->conns[k].role = i < nsession ? sessionrole : ROLE_BADLOGIN;
+		w->conns[k].role = i < n1 ? r1 : r2;
 	}
 	return ws;
 }
@@ -931,7 +1237,7 @@ static void
 workers_finish(struct bench *b, struct worker *ws, int nthreads,
     struct stats *sum)
 {
-	int	 t, rc;
+	int	 t, rc, o;
 
 	atomic_store(&b->phase, PH_STOP);
 	memset(sum, 0, sizeof(*sum));
@@ -944,6 +1250,8 @@ workers_finish(struct bench *b, struct worker *ws, int nthreads,
 		sum->locked += ws[t].st.locked;
 		sum->reconnects += ws[t].st.reconnects;
 		sum->retries += ws[t].st.retries;
+		for (o = 0; o < OUT_N; o++)
+			sum->outcome[o] += ws[t].st.outcome[o];
 		samples_join(&sum->lat, &ws[t].st.lat);
 		samples_join(&sum->loginlat, &ws[t].st.loginlat);
 		free(ws[t].st.lat.v);
@@ -952,8 +1260,8 @@ workers_finish(struct bench *b, struct worker *ws, int nthreads,
 		close(ws[t].ep);
 	}
 	free(ws);
-	qsort(sum->lat.v, sum->lat.n, sizeof(uint32_t), cmp_u32);
-	qsort(sum->loginlat.v, sum->loginlat.n, sizeof(uint32_t), cmp_u32);
+	samples_sort(&sum->lat);
+	samples_sort(&sum->loginlat);
 }
 
 /* Wait until every connection is up or has failed; how many are up. */
@@ -1045,7 +1353,7 @@ fetch_token(struct bench *b)
 		die("--user and --password (or --token) are needed");
 	b->qpass = wire_value("the password", b->opt.password);
 	bench_reset(b);
-	ws = workers_new(b, 1, 1, 0, ROLE_LOGIN);
+	ws = workers_new(b, 1, 1, ROLE_LOGIN, 0, ROLE_LOGIN);
 	workers_start(ws, 1);
 	if (wait_open(b, 1) != 1)
 		die("could not log in as %s", b->opt.user);
@@ -1107,7 +1415,8 @@ run_window(struct bench *b, size_t nsession, size_t nbad, struct stats *sum)
 	size_t		 up;
 
 	bench_reset(b);
-	ws = workers_new(b, b->opt.threads, nsession, nbad, ROLE_SESSION);
+	ws = workers_new(b, b->opt.threads, nsession, ROLE_SESSION, nbad,
+	    ROLE_BADLOGIN);
 	workers_start(ws, b->opt.threads);
 	if ((up = wait_open(b, nsession + nbad)) < nsession + nbad)
 		fprintf(stderr, "loadgen: %zu of %zu connections up\n", up,
@@ -1180,8 +1489,8 @@ mode_idle(struct bench *b)
 	before = vmrss_kib(b->opt.pid);
 	bench_reset(b);
 	t0 = now_ns();
-	ws = workers_new(b, b->opt.threads, (size_t)b->opt.clients, 0,
-	    ROLE_SESSION);
+	ws = workers_new(b, b->opt.threads, (size_t)b->opt.clients,
+	    ROLE_SESSION, 0, ROLE_SESSION);
 	workers_start(ws, b->opt.threads);
 	up = wait_open(b, (size_t)b->opt.clients);
 	opensecs = (double)(now_ns() - t0) / 1e9;
@@ -1199,6 +1508,159 @@ mode_idle(struct bench *b)
 	stats_free(&st);
 }
 
+/*
+ * The i-th attacker's address, counting from --attack-from and skipping
+ * host numbers 0 and 255, which look like network and broadcast addresses
+ * to anyone reading the server's log. Host order.
+ */
+static uint32_t
+attack_address(const struct bench *b, size_t i)
+{
+	uint32_t	 from = ntohl(b->opt.attack_from.s_addr);
+	uint64_t	 j;
+
+	/* Where --attack-from itself falls in that numbering. */
+	j = (from & 0xff) == 0 ? 0 : (from & 0xff) - 1;
+	if (j > 253)
+		j = 253;
+	j += i;
+	return (uint32_t)((from & ~0xffu) + (j / 254) * 256 + j % 254 + 1);
+}
+
+/*
+ * Everything must be on loopback: every address of 127/8 is the machine's
+ * own on Linux, which is what lets one host play hundreds of attackers.
+ */
+static void
+attack_check(const struct bench *b)
+{
+	const struct sockaddr_in	*sin;
+	uint32_t			 first, last, src;
+
+	if (b->addr.ss_family != AF_INET)
+		die("attack needs an IPv4 loopback server address");
+	sin = (const struct sockaddr_in *)&b->addr;
+	if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+		die("attack needs a server on 127/8: attackers use loopback "
+		    "addresses");
+	first = attack_address(b, 0);
+	last = attack_address(b, b->opt.attackers > 0 ?
+	    (size_t)b->opt.attackers - 1 : 0);
+	if ((first >> 24) != 127 || (last >> 24) != 127 || last < first)
+		die("%d attackers from --attack-from do not fit in 127/8",
+		    b->opt.attackers);
+	src = ntohl(b->opt.source.s_addr);
+	if (b->opt.attackers > 0 && src >= first && src <= last &&
+	    (src & 0xff) != 0 && (src & 0xff) != 255)
+		die("--source is one of the attackers' addresses");
+	if (b->opt.attack_mode == ATTACK_ONE_NAME) {
+		if (b->opt.target == NULL)
+			die("one-name mode needs --target");
+		if (strcmp(b->opt.target, b->opt.user) == 0)
+			die("--target must not be the real user's account");
+	} else if (b->opt.target != NULL)
+		die("--target is for one-name mode only");
+}
+
+/* Give each connection its address; none takes part in OPEN's counting. */
+static void
+attack_setup(struct bench *b, struct worker *ws, int nthreads, bool user)
+{
+	struct conn	*c;
+	size_t		 k;
+	int		 t;
+
+	for (t = 0; t < nthreads; t++)
+		for (k = 0; k < ws[t].nconns; k++) {
+			c = &ws[t].conns[k];
+			c->settled = true;
+			if (user)
+				c->src = b->opt.source;
+			else
+				c->src.s_addr = htonl(attack_address(b, c->id));
+		}
+}
+
+/* " PREFIX_ok=... PREFIX_authfailed=..." for every outcome. */
+static void
+print_outcomes(const char *prefix, const struct stats *st)
+{
+	int	 o;
+
+	for (o = 0; o < OUT_N; o++)
+		printf(" %s_%s=%llu", prefix, outcome_names[o],
+		    (unsigned long long)st->outcome[o]);
+}
+
+static void
+mode_attack(struct bench *b)
+{
+	struct worker	*atk, *usr;
+	struct stats	 as, us;
+	uint64_t	 t0, t1, deadline, logins, answers;
+	double		 secs;
+	int		 o;
+
+	attack_check(b);
+	bench_reset(b);
+	atomic_store(&b->phase, PH_WARM);
+	atomic_store(&b->user_drained, false);
+	atk = workers_new(b, b->opt.threads, (size_t)b->opt.attackers,
+	    ROLE_ATTACKER, 0, ROLE_ATTACKER);
+	attack_setup(b, atk, b->opt.threads, false);
+	/* A thread of its own, so the attackers' handshakes on this side
+	 * never delay the real user's timing. */
+	usr = workers_new(b, 1, 1, ROLE_USER, 0, ROLE_USER);
+	attack_setup(b, usr, 1, true);
+	workers_start(atk, b->opt.threads);
+	workers_start(usr, 1);
+	sleep_ms((unsigned)b->opt.warmup * 1000);
+	t0 = now_ns();
+	atomic_store(&b->phase, PH_RUN);
+	sleep_ms((unsigned)b->opt.seconds * 1000);
+	t1 = now_ns();
+	atomic_store(&b->phase, PH_DRAIN);
+	/* The attack goes on, uncounted, until the last login has its answer;
+	 * the user's own timeout ends that wait. */
+	deadline = now_ns() + ((uint64_t)b->opt.user_timeout + 1) *
+	    1000000000ull;
+	while (!atomic_load(&b->user_drained) && now_ns() < deadline)
+		sleep_ms(10);
+	workers_finish(b, atk, b->opt.threads, &as);
+	workers_finish(b, usr, 1, &us);
+	secs = (double)(t1 - t0) / 1e9;
+
+	for (logins = 0, o = 0; o < OUT_N; o++)
+		logins += us.outcome[o];
+	answers = as.outcome[OUT_OK] + as.outcome[OUT_AUTHFAILED] +
+	    as.outcome[OUT_LOCKED] + as.outcome[OUT_LIMIT] +
+	    as.outcome[OUT_OTHER];
+	printf("attack mode=%s attackers=%d warmup=%d seconds=%d "
+	    "every_ms=%d user_logins=%llu user_not_ok=%llu "
+	    "user_p50_ms=%.3f user_p99_ms=%.3f user_max_ms=%.3f "
+	    "user_login_p50_ms=%.3f user_login_p99_ms=%.3f",
+	    b->opt.attack_mode == ATTACK_SPRAY ? "spray" : "one-name",
+	    b->opt.attackers, b->opt.warmup, b->opt.seconds, b->opt.every_ms,
+	    (unsigned long long)logins,
+	    (unsigned long long)(logins - us.outcome[OUT_OK]),
+	    samples_permille_ms(&us.lat, 500),
+	    samples_permille_ms(&us.lat, 990),
+	    samples_permille_ms(&us.lat, 1000),
+	    samples_permille_ms(&us.loginlat, 500),
+	    samples_permille_ms(&us.loginlat, 990));
+	print_outcomes("user", &us);
+	printf(" attack_answers=%llu attack_rps=%.1f attack_p50_ms=%.3f "
+	    "attack_p99_ms=%.3f", (unsigned long long)answers,
+	    answers / secs, samples_permille_ms(&as.lat, 500),
+	    samples_permille_ms(&as.lat, 990));
+	print_outcomes("attack", &as);
+	printf(" attack_connects=%llu errors=%llu\n",
+	    (unsigned long long)as.reconnects,
+	    (unsigned long long)(as.errors + us.errors));
+	stats_free(&as);
+	stats_free(&us);
+}
+
 /* ---- command line ---- */
 
 static void __attribute__((noreturn))
@@ -1211,7 +1673,12 @@ usage(void)
 	    "  token          print a token and its SHA-256\n"
 	    "  rate  --clients N --seconds S --command NOOP|WHOAMI\n"
 	    "  idle  --clients N --pid PID [--settle S]\n"
-	    "  storm --clients N --bad M --seconds S\n");
+	    "  storm --clients N --bad M --seconds S\n"
+	    "  attack --attackers N [--attack-mode spray|one-name] "
+	    "[--target NAME]\n"
+	    "         [--warmup S] [--seconds S] [--every MS] "
+	    "[--user-timeout S]\n"
+	    "         [--attack-from A.B.C.D] [--source A.B.C.D]\n");
 	exit(2);
 }
 
@@ -1238,7 +1705,29 @@ parse_mode(const char *s)
 		return MODE_IDLE;
 	if (strcmp(s, "storm") == 0)
 		return MODE_STORM;
+	if (strcmp(s, "attack") == 0)
+		return MODE_ATTACK;
 	usage();
+}
+
+static enum attack_mode
+parse_attack_mode(const char *s)
+{
+	if (strcmp(s, "spray") == 0)
+		return ATTACK_SPRAY;
+	if (strcmp(s, "one-name") == 0)
+		return ATTACK_ONE_NAME;
+	die("--attack-mode must be spray or one-name");
+}
+
+static struct in_addr
+ipv4(const char *what, const char *s)
+{
+	struct in_addr	 a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		die("%s %s: not an IPv4 address", what, s);
+	return a;
 }
 
 static void
@@ -1259,6 +1748,14 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "batch", required_argument, NULL, 'B' },
 		{ "settle", required_argument, NULL, 'S' },
 		{ "pid", required_argument, NULL, 'i' },
+		{ "attackers", required_argument, NULL, 'a' },
+		{ "attack-mode", required_argument, NULL, 'm' },
+		{ "target", required_argument, NULL, 'g' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "every", required_argument, NULL, 'e' },
+		{ "user-timeout", required_argument, NULL, 'o' },
+		{ "attack-from", required_argument, NULL, 'f' },
+		{ "source", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch;
@@ -1307,6 +1804,31 @@ parse_args(int argc, char *argv[], struct options *o)
 		case 'i':
 			o->pid = number("--pid", optarg, 1, INT_MAX);
 			break;
+		case 'a':
+			o->attackers = number("--attackers", optarg, 0, 100000);
+			break;
+		case 'm':
+			o->attack_mode = parse_attack_mode(optarg);
+			break;
+		case 'g':
+			o->target = optarg;
+			break;
+		case 'w':
+			o->warmup = number("--warmup", optarg, 0, 3600);
+			break;
+		case 'e':
+			o->every_ms = number("--every", optarg, 1, 3600000);
+			break;
+		case 'o':
+			o->user_timeout = number("--user-timeout", optarg, 1,
+			    3600);
+			break;
+		case 'f':
+			o->attack_from = ipv4("--attack-from", optarg);
+			break;
+		case 'r':
+			o->source = ipv4("--source", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -1333,12 +1855,20 @@ main(int argc, char *argv[])
 	o->threads = 2;
 	o->batch = 100;
 	o->settle = 2;
+	o->attackers = 50;
+	o->attack_mode = ATTACK_SPRAY;
+	o->warmup = 5;
+	o->every_ms = 200;
+	o->user_timeout = 60;
+	o->attack_from = ipv4("--attack-from", "127.1.0.0");
 	o->password = getenv("LOADGEN_PASSWORD");
 	parse_args(argc, argv, o);
+	b.runid = getpid();
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		die("signal: %s", strerror(errno));
-	raise_nofile((size_t)o->clients + (size_t)o->bad);
+	raise_nofile((size_t)o->clients + (size_t)o->bad +
+	    (size_t)o->attackers);
 	b.ctx = tls_setup(o->ca);
 	resolve(&b);
 	if (o->user != NULL)
@@ -1347,7 +1877,15 @@ main(int argc, char *argv[])
 	if (asprintf(&b.badpass, "%s \"not-the-password\"",
 	    b.quser != NULL ? b.quser : "admin") == -1)
 		die("out of memory");
-	if (o->token != NULL && o->mode != MODE_TOKEN) {
+	if (o->mode == MODE_ATTACK) {
+		/* The real user logs in for itself: no token to fetch. */
+		if (b.quser == NULL || o->password == NULL)
+			die("attack needs the real user's --user and "
+			    "--password");
+		b.qpass = wire_value("the password", o->password);
+		if (o->target != NULL)
+			b.qtarget = wire_value("the target", o->target);
+	} else if (o->token != NULL && o->mode != MODE_TOKEN) {
 		if (strlcpy(b.token, o->token, sizeof(b.token)) >=
 		    sizeof(b.token) || scp_token_decode(b.token,
 		    (uint8_t[SCP_TOKEN_RAW]){ 0 }) == -1)
@@ -1368,12 +1906,16 @@ main(int argc, char *argv[])
 	case MODE_STORM:
 		mode_storm(&b);
 		break;
+	case MODE_ATTACK:
+		mode_attack(&b);
+		break;
 	}
 	if (fflush(stdout) == EOF)
 		die("stdout: %s", strerror(errno));
 	SSL_CTX_free(b.ctx);
 	free(b.badpass);
 	free(b.quser);
+	free(b.qtarget);
 	freezero(b.qpass, b.qpass != NULL ? strlen(b.qpass) : 0);
 	return 0;
 }

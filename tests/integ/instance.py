@@ -33,12 +33,47 @@ failures = [0]
 _shared = {}
 
 
+def pg_config():
+    """The pg_config sccd uses: configure's while it exists, else PATH's."""
+    path = os.environ.get("PG_CONFIG", "")
+    return path if os.access(path, os.X_OK) else "pg_config"
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+class WaitTimeout(AssertionError):
+    """What a test waited for did not happen in time."""
+
+
+def wait_until(predicate, timeout, what, interval=0.1, retry_on=()):
+    """Call predicate until it returns something true, and return that.
+
+    Tests wait for the condition they need rather than sleep a fixed time,
+    which is too long on a quick machine and too short on a loaded one.
+    Exceptions of the types in retry_on count as "not yet". After timeout
+    seconds, raises WaitTimeout saying what was awaited (and the last
+    exception, if any); a test that sees it fails rather than errs.
+    """
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = predicate()
+        except retry_on as e:
+            value, last = None, e
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise WaitTimeout("waited %.1fs for %s%s"
+                              % (timeout, what,
+                                 "" if last is None else " (last: %r)" % last))
+        time.sleep(interval)
 
 
 def tail(path, lines=60):
@@ -91,6 +126,10 @@ class Instance:
         return os.path.join(self.dir, "pgdata")
 
     @property
+    def log(self):
+        return os.path.join(self.dir, "sccd.log")
+
+    @property
     def pglog(self):
         return os.path.join(self.dir, "log", "postgresql.log")
 
@@ -104,28 +143,28 @@ class Instance:
 
     def start(self, timeout=30.0):
         self.port = free_port()
-        self.logfile = open(os.path.join(self.dir, "sccd.log"), "ab")
+        self.logfile = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [SCCD, "serve", "-D", self.dir,
              "--listen", "127.0.0.1:%d" % self.port],
             stdin=subprocess.DEVNULL, stdout=self.logfile,
             stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
+
+        def greets():
             if self.proc.poll() is not None:
                 raise RuntimeError("sccd serve exited with %d:\n%s"
                                    % (self.proc.returncode, self.logs()))
-            try:
-                self.connect(timeout=3).close()
-                return self
-            except (OSError, ssl.SSLError, AssertionError,
-                    scc_driver.Closed, TimeoutError) as e:
-                last = e
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("sccd did not greet within %.0fs (%r):\n%s"
-                           % (timeout, last, self.logs()))
+            self.connect(timeout=3).close()
+            return True
+
+        try:
+            wait_until(greets, timeout, "sccd to greet", interval=0.2,
+                       retry_on=(OSError, ssl.SSLError, AssertionError,
+                                 scc_driver.Closed, TimeoutError))
+        except WaitTimeout as e:
+            self.stop()
+            raise RuntimeError("%s:\n%s" % (e, self.logs()))
+        return self
 
     def stop(self):
         if self.proc is None:
@@ -143,9 +182,21 @@ class Instance:
             self.logfile = None
 
     def logs(self):
-        return ("--- %s/sccd.log ---\n%s\n--- %s ---\n%s\n"
-                % (self.dir, tail(os.path.join(self.dir, "sccd.log")),
+        return ("--- %s ---\n%s\n--- %s ---\n%s\n"
+                % (self.log, tail(self.log),
                    self.pglog, tail(self.pglog)))
+
+    def log_mark(self):
+        """Where sccd.log ends now: what wait_for_log looks beyond."""
+        return os.path.getsize(self.log)
+
+    def wait_for_log(self, needle, since=0, timeout=10.0):
+        """Wait until sccd.log holds needle (bytes) after offset since."""
+        def logged():
+            with open(self.log, "rb") as f:
+                f.seek(since)
+                return needle in f.read()
+        wait_until(logged, timeout, "%r in %s" % (needle, self.log))
 
     def remove(self):
         # A server killed with SIGKILL leaves its PostgreSQL behind.
@@ -186,7 +237,7 @@ class Instance:
 
     def pg_ctl(self, *args, check=True):
         """Run pg_ctl on this instance's cluster as the cluster's owner."""
-        bindir = subprocess.run(["pg_config", "--bindir"], check=True,
+        bindir = subprocess.run([pg_config(), "--bindir"], check=True,
                                 stdout=subprocess.PIPE,
                                 text=True).stdout.strip()
         argv = [os.path.join(bindir, "pg_ctl"), "-D", self.pgdata] + list(args)
@@ -228,7 +279,9 @@ def shared(name="default", config=None, demo=True):
 
 
 # Shared instances never hit the per-address failed-login limit by accident.
-DEFAULT_CONFIG = {"login_max_address": 500}
+# Every test connects from 127.0.0.1: its failures would slow the next
+# test's logins. test_login_fairness covers the penalty on its own addresses.
+DEFAULT_CONFIG = {"login_max_address": 500, "login_penalty": 0}
 
 
 def default():

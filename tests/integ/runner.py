@@ -1,7 +1,11 @@
-"""Run the integration suite and end with "N passed, M failed".
+"""Run the integration suite and end with "N passed, M failed, K skipped".
 
 The modules run in a fixed order: cheap protocol checks first, the test
 that stops PostgreSQL under a running server last.
+
+A test that skips makes the whole run exit 77 (skipped, to make check)
+unless something failed, with a line "skipped: test: reason" for each:
+a green run has to mean that every test ran.
 """
 
 import os
@@ -14,7 +18,8 @@ sys.path.insert(0, HERE)
 import instance  # noqa: E402
 
 MODULES = ["test_tls", "test_framing", "test_session", "test_client",
-           "test_limits", "test_reload", "test_database"]
+           "test_limits", "test_reload", "test_database",
+           "test_login_fairness", "test_db_serve"]
 
 
 class CountingResult(unittest.TextTestResult):
@@ -43,11 +48,13 @@ def main(argv):
         len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
     passed = result.testsRun - bad - skipped
-    if skipped:
-        print("%d skipped" % skipped)
-    print("%d passed, %d failed" % (passed, bad))
+    for test, reason in result.skipped:
+        print("skipped: %s: %s" % (test.id(), reason))
+    print("%d passed, %d failed, %d skipped" % (passed, bad, skipped))
     sys.stdout.flush()
-    return 1 if bad else 0
+    if bad:
+        return 1
+    return 77 if skipped else 0
 
 
 if __name__ == "__main__":

@@ -233,6 +233,8 @@ class TestLogout(ClientCase):
                                demo=False)
         h = self.logged_in(idle.admin, ADMIN_PW, i=idle)
         self.assertExit(h.run("whoami"), 0)
+        # Letting the session sit idle past session_idle is the test;
+        # polling with whoami would keep it alive.
         time.sleep(3.2)
         r = h.run("whoami")
         self.assertExit(r, 4)

@@ -105,6 +105,8 @@ class TestTimeouts(unittest.TestCase):
                 line = b"s%d NOOP\r\n" % n
                 for i in range(len(line)):
                     conn.send(line[i:i + 1])
+                    # Sending slowly is the test: each line takes 0.6 of
+                    # line_timeout, all three together more than it.
                     time.sleep(LINE * 0.6 / len(line))
                 lines = conn.read_until_tag("s%d" % n)
                 self.assertRegex(lines[-1], r"^s%d OK " % n)
@@ -136,15 +138,10 @@ class TestPerAddress(unittest.TestCase):
 
     def connect_when_free(self, **kw):
         """Connect, retrying while earlier connections are being torn down."""
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                return self.inst.connect(**kw)
-            except (OSError, ssl.SSLError, AssertionError, Closed,
-                    TimeoutError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+        return instance.wait_until(
+            lambda: self.inst.connect(**kw), 10, "a connection slot",
+            interval=0.3, retry_on=(OSError, ssl.SSLError, AssertionError,
+                                    Closed, TimeoutError))
 
     def test_a_connections_per_address(self):
         conns = [self.connect_when_free() for _ in range(3)]

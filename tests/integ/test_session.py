@@ -93,12 +93,8 @@ class TestBeforeLogin(SessionCase):
 
     def test_auth_required(self):
         c = self.connect()
-        for tag, cmd in (("r1", "WHOAMI"), ("r2", "PASSWORD old new1234567"),
-                         ("r3", "WATCH on")):
+        for tag, cmd in (("r1", "WHOAMI"), ("r2", "PASSWORD old new1234567")):
             lines = c.request(tag, cmd)
-            if cmd.startswith("WATCH") and parse_completion(
-                    lines[-1])["status"] == "BAD":
-                continue    # WATCH not in this build's command table yet
             self.assertEqual(len(lines), 1, lines)
             self.completion(lines, tag, "NO", "AUTHREQUIRED")
         # Still allowed, and the connection is still usable.
@@ -186,8 +182,10 @@ class TestLogin(SessionCase):
                 lines = self.login(c, login, "not the password %d" % i)
                 times[kind].append(time.monotonic() - t0)
                 self.completion(lines, "a1", "NO", "AUTHFAILED")
-        wrong = statistics.mean(times["wrong"])
-        unknown = statistics.mean(times["unknown"])
+        # Medians: one login held up by a busy machine says nothing about
+        # what the server does with unknown names.
+        wrong = statistics.median(times["wrong"])
+        unknown = statistics.median(times["unknown"])
         self.assertLess(unknown, wrong * 3, times)
         self.assertLess(wrong, unknown * 3, times)
 
@@ -353,6 +351,8 @@ class TestExpiry(SessionCase):
         token = self.assertLoggedIn(self.login(c, self.inst.admin, ADMIN_PW),
                                     "a1", "lead_officer")
         self.assertEqual(self.whoami(c)[1]["status"], "OK")
+        # Idle time is what is under test, so there is nothing to poll:
+        # a request on the session would count as activity and keep it.
         time.sleep(3.2)
         self.assertExpired(c)
         c2 = self.connect(self.inst)
@@ -363,6 +363,8 @@ class TestExpiry(SessionCase):
         c = self.connect(self.inst)
         self.assertLoggedIn(self.login(c, self.inst.admin, ADMIN_PW), "a1",
                             "lead_officer")
+        # Requests spaced out over twice session_idle: the time passing is
+        # the point, so these are fixed sleeps, not waits.
         for i in range(4):
             time.sleep(1.0)
             self.assertEqual(self.whoami(c, "w%d" % i)[1]["status"], "OK")

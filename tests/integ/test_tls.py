@@ -1,6 +1,6 @@
 """Transport: TLS from the first byte, 1.2 minimum, 1.3 by default, a
 certificate that verifies against the instance's CA for localhost and
-127.0.0.1 only."""
+127.0.0.1 only and lasts at most 397 days, and no session resumption."""
 
 import os
 import shutil
@@ -85,6 +85,16 @@ def can_speak_tls11():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def certificate_dates(path):
+    """notBefore and notAfter of a PEM certificate file, in seconds."""
+    r = subprocess.run(["openssl", "x509", "-in", path, "-noout",
+                        "-startdate", "-enddate"], check=True,
+                       stdout=subprocess.PIPE, text=True)
+    dates = dict(line.split("=", 1) for line in r.stdout.splitlines())
+    return (ssl.cert_time_to_seconds(dates["notBefore"]),
+            ssl.cert_time_to_seconds(dates["notAfter"]))
+
+
 class TestTLS(unittest.TestCase):
 
     def test_tls13_by_default(self):
@@ -146,6 +156,49 @@ class TestTLS(unittest.TestCase):
         c = inst.connect(greeting=False)
         with c:
             self.assertEqual(c.read_line(), scc_driver.GREETING)
+
+    def test_server_certificate_lasts_at_most_397_days(self):
+        path = os.path.join(inst.dir, "tls", "server.crt")
+        start, end = certificate_dates(path)
+        self.assertLessEqual(end - start, 397 * 86400)
+        self.assertGreater(end - start, 390 * 86400)
+        with open(path) as f:
+            on_disk = f.read().strip()
+        with inst.connect() as c:
+            served = ssl.DER_cert_to_PEM_cert(
+                c.sock.getpeercert(binary_form=True)).strip()
+        self.assertEqual(served, on_disk)
+        # The CA is what clients hold on to; it stays long-lived.
+        start, end = certificate_dates(inst.ca)
+        self.assertGreater(end - start, 9 * 365 * 86400)
+
+
+class TestNoResumption(unittest.TestCase):
+    """No session tickets and no resumption, in either version: a resumed
+    session skips the certificate, and a ticket is only as safe as a key
+    that lives as long as the server."""
+
+    def no_ticket_and_no_resumption(self, version):
+        ctx = scc_driver.client_context(inst.ca, minimum_version=version,
+                                        maximum_version=version)
+        # With the greeting read, a TLS 1.3 ticket (sent after the
+        # handshake) would have arrived before it.
+        with inst.connect(context=ctx) as c:
+            session = c.sock.session
+            self.assertIsNotNone(session)
+            self.assertFalse(session.has_ticket,
+                             "%s session came with a ticket" % version.name)
+        raw = socket.create_connection(("127.0.0.1", inst.port), 10)
+        with ctx.wrap_socket(raw, server_hostname="localhost",
+                             session=session) as s:
+            self.assertFalse(s.session_reused,
+                             "%s session was resumed" % version.name)
+
+    def test_tls12(self):
+        self.no_ticket_and_no_resumption(ssl.TLSVersion.TLSv1_2)
+
+    def test_tls13(self):
+        self.no_ticket_and_no_resumption(ssl.TLSVersion.TLSv1_3)
 
 
 if __name__ == "__main__":

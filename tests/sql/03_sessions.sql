@@ -203,7 +203,7 @@ BEGIN
 	     '10.7.7.7')));
 	PERFORM t.check('and so does login_begin',
 	    (SELECT locked_for > 0 FROM api.login_begin('chair.elm', '10.7.7.7',
-	     60)));
+	     3, 5, 60, 30)));
 	PERFORM t.check('each guess is audited as a failed login',
 	    (SELECT count(*) FROM scc.audit WHERE what = 'login.failed'
 	     AND target = 'chair.elm'

@@ -53,6 +53,30 @@ BEGIN
 	    AND NOT has_schema_privilege('scc_app', 'admin', 'USAGE'));
 	PERFORM t.check('scc_api cannot log in', NOT (SELECT rolcanlogin
 	    FROM pg_roles WHERE rolname = 'scc_api'));
+	-- The checks above cover whatever exists; these make sure the login
+	-- functions sccd calls are the ones that exist, so a misspelt
+	-- signature cannot pass by not being there.
+	PERFORM t.check('login_begin is the counting one, callable by scc_api',
+	    to_regprocedure('api.login_begin(text, text, integer)') IS NULL
+	    AND has_function_privilege('scc_api',
+		'api.login_begin(text, text, int, int, int, int)', 'EXECUTE')
+	    AND NOT has_function_privilege('public',
+		'api.login_begin(text, text, int, int, int, int)', 'EXECUTE'));
+	PERFORM t.check('login_finish keeps its signature and grants',
+	    has_function_privilege('scc_api', 'api.login_finish(text, text,
+		boolean, bytea, int, int, int, int, int, int)', 'EXECUTE')
+	    AND NOT has_function_privilege('public', 'api.login_finish(text,
+		text, boolean, bytea, int, int, int, int, int, int)', 'EXECUTE'));
+	PERFORM t.check('the throttle helpers of 004 are private',
+	    NOT has_function_privilege('scc_api', 'scc.throttle_unfail(text)',
+		'EXECUTE')
+	    AND NOT has_function_privilege('public', 'scc.throttle_unfail(text)',
+		'EXECUTE')
+	    AND NOT has_function_privilege('scc_api',
+		'scc.throttle_failures(text, int)', 'EXECUTE')
+	    AND NOT has_function_privilege('scc_api',
+		'scc.login_failed_audit(text, text, scc.app_user, text)',
+		'EXECUTE'));
 END
 $$;
 
@@ -81,8 +105,10 @@ BEGIN
 	PERFORM t.check('scc_app can ask the schema version',
 	    api.schema_version() >= 3);
 	PERFORM t.check('scc_app can begin a login',
-	    (SELECT pwhash FROM api.login_begin('lead.ealing', '192.0.2.1', 60))
-	    = '$argon2id$lead');
+	    (SELECT pwhash FROM api.login_begin('lead.ealing', '192.0.2.1',
+	     3, 5, 60, 30)) = '$argon2id$lead');
+	PERFORM t.expect_error('scc_app cannot take back a failure itself',
+	    $q$SELECT scc.throttle_unfail('user:lead.ealing')$q$, '42501');
 	PERFORM t.check('scc_app can finish one',
 	    t.login_rec('lead.ealing', '192.0.2.1', true, 'app') = 'SESSION');
 	PERFORM t.check('and use the session',
@@ -99,7 +125,7 @@ INSERT INTO pg_temp.app_user VALUES (1, 'lead.ealing', 'forged', false);
 DO $$
 BEGIN
 	PERFORM t.check('a temporary table does not shadow scc.app_user',
-	    (SELECT pwhash FROM api.login_begin('lead.ealing', NULL, 60))
-	    = '$argon2id$lead');
+	    (SELECT pwhash FROM api.login_begin('lead.ealing', NULL,
+	     3, 5, 60, 30)) = '$argon2id$lead');
 END
 $$;

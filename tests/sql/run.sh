@@ -10,19 +10,30 @@
 #    and the audit chains and throttle counts are checked.
 #
 # Usage: tests/sql/run.sh [tests/sql/NN_name.sql ...]   (default: all)
-# Exit status 77 (skipped) when no PostgreSQL server binaries are found.
+# Exit status 77 (skipped), after a line "skipped: reason", when it cannot
+# run here: no PostgreSQL server binaries, or root without a postgres account.
+# $PG_CONFIG, if set, is the pg_config to ask (make check passes configure's).
 
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+pg_config=${PG_CONFIG:-pg_config}
+[ -x "$pg_config" ] || pg_config=pg_config
 
-if ! bindir=$(pg_config --bindir 2>/dev/null) || [ ! -x "$bindir/initdb" ]; then
-	echo "no PostgreSQL server binaries (pg_config --bindir): skipped"
+if ! bindir=$("$pg_config" --bindir 2>/dev/null); then
+	echo "skipped: no PostgreSQL ($pg_config --bindir failed)"
 	exit 77
 fi
+for prog in initdb pg_ctl psql pgbench; do
+	if [ ! -x "$bindir/$prog" ]; then
+		echo "skipped: no $bindir/$prog (PostgreSQL server binaries)"
+		exit 77
+	fi
+done
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
-	echo "running as root and there is no postgres account: skipped"
+	echo "skipped: running as root, and there is no postgres account" \
+	    "for PostgreSQL to run as"
 	exit 77
 fi
 

@@ -182,7 +182,7 @@ static const struct scp_argdef test_args[] = {
 	{ "data",	SCP_T_BYTES,	0,	NULL },
 };
 static const struct scp_cmd test_cmd = {
-	"CASE STAGE", SCP_EXEC_SQL, 0, SCP_ROLES_ALL, "api.case_stage", "done",
+	"CASE STAGE", 0, SCP_ROLES_ALL,
 	"test", test_args, 4
 };
 

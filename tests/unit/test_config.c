@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#define NAMES_LEN	256	/* setting names reported by one reload */
+
 static char *
 write_temp(const char *text)
 {
@@ -151,24 +153,107 @@ test_long_line(void **state)
 	free(text);
 }
 
+/* Collects the names config_keep_fixed reports, comma-separated. */
 static void
-test_reloadable(void **state)
+note_fixed(const char *name, void *arg)
 {
-	struct config	 a, b;
-	const char	*which = NULL;
-	char		 err[128];
+	char	*names = arg;
+
+	if (names[0] != '\0')
+		assert_true(strlcat(names, ",", NAMES_LEN) < NAMES_LEN);
+	assert_true(strlcat(names, name, NAMES_LEN) < NAMES_LEN);
+}
+
+static void
+test_reload_keeps_fixed(void **state)
+{
+	struct config	 cur, next;
+	char		 err[128], names[NAMES_LEN] = "";
 
 	(void)state;
-	config_defaults(&a);
-	assert_int_equal(config_copy(&b, &a), 0);
-	assert_int_equal(config_set(&b, "idle_timeout", "5", err, sizeof(err)), 0);
-	assert_int_equal(config_set(&b, "cert", "/x.crt", err, sizeof(err)), 0);
-	assert_int_equal(config_reloadable(&a, &b, &which), 1);
-	assert_int_equal(config_set(&b, "threads", "3", err, sizeof(err)), 0);
-	assert_int_equal(config_reloadable(&a, &b, &which), 0);
-	assert_string_equal(which, "threads");
-	config_free(&a);
-	config_free(&b);
+	config_defaults(&cur);
+	config_defaults(&next);
+	assert_int_equal(config_set(&next, "idle_timeout", "5", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "cert", "/x.crt", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "line_max", "2048", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_keep_fixed(&next, &cur, note_fixed, names), 0);
+	/* Only reloadable settings changed: nothing reported, all applied. */
+	assert_string_equal(names, "");
+	assert_int_equal(next.idle_timeout, 5);
+	assert_string_equal(next.cert, "/x.crt");
+	assert_int_equal(next.limits.line_max, 2048);
+
+	assert_int_equal(config_set(&next, "threads", "3", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "listen", "0.0.0.0:1", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&next, "db", "host=elsewhere", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_keep_fixed(&next, &cur, note_fixed, names), 0);
+	/* Every one named, in table order, each back at the running value. */
+	assert_string_equal(names, "listen,db,threads");
+	assert_string_equal(next.listen, cur.listen);
+	assert_string_equal(next.db, "");
+	assert_int_equal(next.threads, cur.threads);
+	/* ...while the reloadable changes beside them still apply. */
+	assert_int_equal(next.idle_timeout, 5);
+	assert_int_equal(next.limits.line_max, 2048);
+	config_free(&cur);
+	config_free(&next);
+}
+
+/*
+ * A reload as sccd does it: defaults, then the file. A line taken out of
+ * the file goes back to its default when reloadable, and keeps its running
+ * value (reported) when not.
+ */
+static void
+test_reload_removed_line(void **state)
+{
+	struct config	 cur, next;
+	char		 err[256], names[NAMES_LEN] = "";
+
+	(void)state;
+	config_defaults(&cur);
+	assert_int_equal(load_text(&cur,
+	    "idle_timeout = 5\nline_max = 2048\nthreads = 3\n"
+	    "cert = tls/a.crt\n", "/srv/inst", err, sizeof(err)), 0);
+	assert_int_equal(cur.idle_timeout, 5);
+
+	config_defaults(&next);
+	assert_int_equal(load_text(&next, "line_max = 4096\n", "/srv/inst",
+	    err, sizeof(err)), 0);
+	assert_int_equal(config_keep_fixed(&next, &cur, note_fixed, names), 0);
+	assert_int_equal(next.idle_timeout, 1800);
+	assert_string_equal(next.cert, "");
+	assert_int_equal(next.limits.line_max, 4096);
+	assert_string_equal(names, "threads");
+	assert_int_equal(next.threads, 3);
+	config_free(&cur);
+	config_free(&next);
+}
+
+static void
+test_ca_is_not_a_setting(void **state)
+{
+	struct config	cfg;
+	char		err[128];
+
+	(void)state;
+	/*
+	 * sccd never reads it (the instance's CA is found where init put
+	 * it), but files written before it was retired still name it: they
+	 * load, and nothing is set.
+	 */
+	config_defaults(&cfg);
+	assert_int_equal(config_set(&cfg, "ca", "tls/ca.crt", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "no_such_setting", "1", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown setting"));
+	config_free(&cfg);
 }
 
 static void
@@ -202,7 +287,9 @@ main(void)
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_reloadable),
+		cmocka_unit_test(test_reload_keeps_fixed),
+		cmocka_unit_test(test_reload_removed_line),
+		cmocka_unit_test(test_ca_is_not_a_setting),
 		cmocka_unit_test(test_write_defaults_reads_back),
 	};
 

@@ -1,0 +1,199 @@
+"""Logins under attack, and the deadlines a request lives under.
+
+Guesses are counted before they are hashed, so parallel guesses cannot
+slip past the account's limit together; an address with recent failures
+waits its penalty on a timer and queues behind everybody else; a request
+that takes long (a penalty, hashing, the database) is never cut by the
+connection's idle or line deadline; a literal must keep arriving, but may
+take as long as it keeps arriving.
+"""
+
+import threading
+import time
+import unittest
+
+import instance
+from scc_driver import Closed, parse_completion, quote
+
+ADMIN_PW = instance.ADMIN_PASSWORD
+MAX_FAILURES = 3
+PENALTY_MS = 1500
+IDLE = 2
+LITERAL = 3
+CONFIG = {"login_max_failures": MAX_FAILURES, "login_max_address": 1000,
+          "login_penalty": PENALTY_MS, "login_penalty_max": 4000,
+          "idle_timeout": IDLE, "line_timeout": IDLE,
+          "literal_timeout": LITERAL}
+
+
+def tearDownModule():
+    instance.release("fairness")
+
+
+class TestLoginFairness(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = instance.shared("fairness", CONFIG, demo=False)
+
+    def login_line(self, conn, tag, user, password):
+        return conn.request(tag, "LOGIN %s %s" % (user, quote(password)))[-1]
+
+    def test_parallel_guesses_stop_at_the_limit(self):
+        victim = self.inst.add_authority("victim.parallel")
+        guessers = 12
+        # One address each, so no penalty slows any of them down.
+        conns = [self.inst.connect(source="127.0.1.%d" % (i + 1))
+                 for i in range(guessers)]
+        try:
+            for i, c in enumerate(conns):
+                c.send("g%d LOGIN %s %s\r\n" % (i, victim, quote("wrong %d" % i)))
+            codes = []
+            for i, c in enumerate(conns):
+                done = parse_completion(c.read_until_tag("g%d" % i)[-1])
+                self.assertEqual(done["status"], "NO", done)
+                codes.append(done["code"])
+        finally:
+            for c in conns:
+                c.close()
+        self.assertLessEqual(codes.count("AUTHFAILED"), MAX_FAILURES, codes)
+        self.assertEqual(codes.count("AUTHFAILED") + codes.count("LOCKED"),
+                         guessers, codes)
+        # The account is locked now, even for the right password.
+        with self.inst.connect(source="127.0.1.200") as c:
+            self.assertRegex(self.login_line(c, "r1", victim, ADMIN_PW),
+                             r"^r1 NO \[LOCKED [1-9][0-9]*\] ")
+
+    def test_failing_source_waits_and_others_go_first(self):
+        victim = self.inst.add_authority("victim.penalty")
+        bad, good = "127.0.2.1", "127.0.2.2"
+        with self.inst.connect(source=bad) as c:
+            self.assertRegex(self.login_line(c, "w1", "ghost.one", "nope"),
+                             r"^w1 NO \[AUTHFAILED\] ")
+        finished = []
+
+        def guess():
+            with self.inst.connect(source=bad) as c:
+                t0 = time.monotonic()
+                line = self.login_line(c, "w2", "ghost.two", "nope")
+                finished.append(("bad", time.monotonic() - t0, line))
+
+        t = threading.Thread(target=guess)
+        t.start()
+        # Give the guess a moment to reach its penalty; nothing outside the
+        # server can see it waiting. Were it late, the good login would
+        # still finish first: the order checked below does not hang on it.
+        time.sleep(0.2)
+        with self.inst.connect(source=good) as c:
+            line = self.login_line(c, "o1", victim, ADMIN_PW)
+            finished.append(("good", None, line))
+        t.join(30)
+        self.assertRegex(finished[0][2], r"^o1 OK \[ROLE lead_officer\] ",
+                         finished)
+        self.assertEqual([f[0] for f in finished], ["good", "bad"], finished)
+        self.assertRegex(finished[1][2], r"^w2 NO \[AUTHFAILED\] ")
+        # One recent failure: the penalty is at least PENALTY_MS.
+        self.assertGreaterEqual(finished[1][1], PENALTY_MS / 1000.0 - 0.1)
+
+    def test_a_long_request_outlives_the_idle_deadline(self):
+        # The penalty (1.5 s, doubling) keeps LOGIN busy past IDLE seconds.
+        addr = "127.0.3.1"
+        for i in range(2):
+            with self.inst.connect(source=addr) as c:
+                line = self.login_line(c, "f%d" % i, "ghost.%d" % i, "nope")
+                self.assertRegex(line, r"^f%d NO \[AUTHFAILED\] " % i)
+        with self.inst.connect(source=addr) as c:
+            t0 = time.monotonic()
+            line = self.login_line(c, "x1", "ghost.x", "nope")
+            self.assertGreater(time.monotonic() - t0, IDLE)
+            self.assertRegex(line, r"^x1 NO \[AUTHFAILED\] ")
+            self.assertRegex(c.request("x2", "NOOP")[-1], r"^x2 OK ")
+
+
+class TestLiterals(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = instance.shared("fairness", CONFIG, demo=False)
+
+    def test_oversized_literal_refused_before_ok(self):
+        with self.inst.connect() as c:
+            c.send("a1 LOGIN someone {2000}\r\n")
+            line = c.read_line()
+            self.assertRegex(line, r"^a1 NO \[TOOBIG\] ", line)
+            self.assertRegex(c.request("a2", "NOOP")[-1], r"^a2 OK ")
+
+    def test_slow_literal_that_keeps_coming_is_read(self):
+        secret = "x" * 600
+        with self.inst.connect() as c:
+            c.send("s1 LOGIN nobody.here {%d}\r\n" % len(secret))
+            self.assertRegex(c.read_line(), r"^\+ ")
+            # Longer in all than the line and idle deadlines, never stalled.
+            chunks = [secret[i:i + 100] for i in range(0, len(secret), 100)]
+            for chunk in chunks:
+                c.send(chunk)
+                time.sleep(0.8)     # slow on purpose: this is the test
+            c.send("\r\n")
+            line = c.read_until_tag("s1")[-1]
+            self.assertRegex(line, r"^s1 NO \[AUTHFAILED\] ")
+
+    def test_stalled_literal_is_cut_with_bye(self):
+        with self.inst.connect() as c:
+            c.send("t1 LOGIN nobody.here {500}\r\n")
+            self.assertRegex(c.read_line(), r"^\+ ")
+            c.send("y" * 10)
+            t0 = time.monotonic()
+            try:
+                lines = c.expect_closed(timeout=LITERAL + 5)
+            except Closed as e:
+                lines = e.lines
+            self.assertGreaterEqual(time.monotonic() - t0, LITERAL - 1)
+            self.assertTrue(any(l.startswith("* BYE ") for l in lines), lines)
+
+
+class TestStopWithWorkInFlight(unittest.TestCase):
+    """SIGTERM lets a login waiting out its penalty finish; a second one
+    stops at once. Either way sccd exits cleanly, with nothing leaked (the
+    sanitizer build turns a leak into a failed exit)."""
+
+    def start(self):
+        inst = instance.Instance(config=CONFIG, demo=False)
+        self.addCleanup(inst.remove)
+        self.addCleanup(inst.stop)
+        return inst.start()
+
+    def penalised_login(self, inst, addr):
+        """A connection whose LOGIN is waiting out a penalty of 3 s."""
+        for i in range(2):
+            with inst.connect(source=addr) as c:
+                c.request("f%d" % i, "LOGIN ghost.%d %s" % (i, quote("no")))
+        c = inst.connect(source=addr)
+        c.send("w1 LOGIN ghost.w %s\r\n" % quote("no"))
+        return c
+
+    def test_first_sigterm_drains(self):
+        inst = self.start()
+        c = self.penalised_login(inst, "127.0.4.1")
+        with c:
+            inst.proc.terminate()
+            lines = c.read_until_tag("w1", timeout=20)
+            self.assertRegex(lines[-1], r"^w1 NO \[AUTHFAILED\] ", lines)
+            c.expect_closed(timeout=5)
+        self.assertEqual(inst.proc.wait(30), 0, inst.logs())
+
+    def test_second_sigterm_stops_at_once(self):
+        inst = self.start()
+        c = self.penalised_login(inst, "127.0.4.2")
+        with c:
+            inst.proc.terminate()
+            mark = inst.log_mark()
+            instance.wait_until(
+                lambda: b"finishing work in flight" in
+                open(inst.log, "rb").read(), 10, "the drain to start")
+            inst.proc.terminate()
+            self.assertEqual(inst.proc.wait(30), 0, inst.logs())
+            self.assertIn(b"stopping now", open(inst.log, "rb").read()[mark:])
+
+
+if __name__ == "__main__":
+    unittest.main()
