@@ -40,6 +40,7 @@ struct session_op {
 	char		*stored;	/* the hash to verify against, while delayed */
 	struct event	*penalty;	/* a failing source waits here, not in the queue */
 	int		 addr_failures;
+	bool		 addr_known;	/* someone logged in from it lately */
 	uint8_t		 token[SCP_TOKEN_RAW];
 	uint8_t		 token_hash[crypto_hash_sha256_BYTES];
 };
@@ -50,8 +51,7 @@ op_new(struct request *req)
 	struct session_op	*op;
 
 	if ((op = calloc(1, sizeof(*op))) == NULL) {
-		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
-		    "out of memory");
+		request_internal(req, "out of memory");
 		return NULL;
 	}
 	op->req = req;
@@ -99,6 +99,16 @@ op_fail(struct session_op *op, enum scp_code code, const char *text)
 	op_answer(op, SCP_NO, code, NULL, text);
 }
 
+/* NO [INTERNAL id], with what happened logged under the id. */
+static void
+op_internal(struct session_op *op, const char *what)
+{
+	struct request	*req = op->req;
+
+	op_free(op);
+	request_internal(req, what);
+}
+
 /* Nobody is left to answer: let everything go. */
 static void
 op_drop(struct session_op *op)
@@ -122,7 +132,7 @@ op_query(struct session_op *op, int stmt, int n, const char *const *vals,
 {
 	if (db_query(op_conn(op)->loop->db, stmt, n, vals, lens, fmts, cb,
 	    op) == -1)
-		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		op_internal(op, "out of memory");
 }
 
 /* Common head of every db callback: false when the op is finished. */
@@ -164,7 +174,7 @@ cmd_session_abort(struct request *req)
 
 /* Hand the op's password (and new password) to the hash pool. */
 static void
-op_hash(struct session_op *op, const char *stored, bool penalised,
+op_hash(struct session_op *op, const char *stored, enum hash_class class,
     void (*done)(struct hash_job *))
 {
 	struct hash_job	*job;
@@ -172,7 +182,7 @@ op_hash(struct session_op *op, const char *stored, bool penalised,
 	if ((job = calloc(1, sizeof(*job))) == NULL ||
 	    (stored != NULL && (job->stored = strdup(stored)) == NULL)) {
 		hash_job_free(job);
-		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		op_internal(op, "out of memory");
 		return;
 	}
 	job->password = op->password;
@@ -181,7 +191,7 @@ op_hash(struct session_op *op, const char *stored, bool penalised,
 	job->loop = op_conn(op)->loop;
 	job->done = done;
 	job->arg = op;
-	job->penalised = penalised;
+	job->class = class;
 	/* From here the pool owns the job until it hands it back to done(). */
 	if (hashpool_submit(job->loop->srv->hashpool, job) == -1) {
 		hash_job_free(job);
@@ -237,7 +247,7 @@ login_finished(void *arg, enum db_status st, const PGresult *res)
 	rec = PQntuples(res) == 1 && PQnfields(res) >= 5 ?
 	    PQgetvalue(res, 0, 0) : "";
 	if (strcmp(rec, "INTERNAL") == 0) {
-		op_fail(op, SCP_CODE_INTERNAL, "could not check the password");
+		op_internal(op, "could not check the password");
 		return;
 	}
 	if (strcmp(rec, "SESSION") != 0) {
@@ -253,7 +263,7 @@ login_finished(void *arg, enum db_status st, const PGresult *res)
 	    scp_put_fieldstr(b, "expires", PQgetvalue(res, 0, 4)) == -1 ||
 	    scp_put_end(b) == -1) {
 		explicit_bzero(tok, sizeof(tok));
-		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		op_internal(op, "out of memory");
 		return;
 	}
 	explicit_bzero(tok, sizeof(tok));
@@ -315,7 +325,7 @@ login_penalty_over(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	op->stored = NULL;
-	op_hash(op, stored, true, login_verified);
+	op_hash(op, stored, HASH_PENALISED, login_verified);
 	wipe_free(stored);
 }
 
@@ -346,8 +356,8 @@ login_begun(void *arg, enum db_status st, const PGresult *res)
 
 	if (!op_usable(op, st, res))
 		return;
-	if (PQntuples(res) != 1 || PQnfields(res) < 3) {
-		op_fail(op, SCP_CODE_INTERNAL, "unexpected answer from the database");
+	if (PQntuples(res) != 1 || PQnfields(res) < 4) {
+		op_internal(op, "unexpected answer from the database");
 		return;
 	}
 	if (!PQgetisnull(res, 0, 0))
@@ -361,21 +371,23 @@ login_begun(void *arg, enum db_status st, const PGresult *res)
 	    &errstr);
 	if (errstr != NULL)
 		op->addr_failures = INT_MAX;
+	op->addr_known = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	if ((ms = login_penalty_ms(op_conn(op)->loop->cfg,
 	    op->addr_failures)) == 0) {
-		op_hash(op, stored, op->addr_failures > 0, login_verified);
+		op_hash(op, stored, op->addr_failures > 0 ? HASH_PENALISED :
+		    op->addr_known ? HASH_FAMILIAR : HASH_NEW, login_verified);
 		return;
 	}
 	if ((stored != NULL && (op->stored = strdup(stored)) == NULL) ||
 	    (op->penalty = evtimer_new(op_conn(op)->loop->base,
 	    login_penalty_over, op)) == NULL) {
-		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		op_internal(op, "out of memory");
 		return;
 	}
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (evtimer_add(op->penalty, &tv) == -1)
-		op_fail(op, SCP_CODE_INTERNAL, "cannot arm a timer");
+		op_internal(op, "cannot arm a timer");
 }
 
 void
@@ -390,7 +402,7 @@ cmd_login(struct request *req)
 		return;
 	if ((op->login = strdup(req->args[0]->value)) == NULL ||
 	    (op->password = strdup(req->args[1]->value)) == NULL) {
-		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		op_internal(op, "out of memory");
 		return;
 	}
 	throttle_args(cfg, &t);
@@ -528,7 +540,7 @@ password_verified(struct hash_job *job)
 	}
 	hash_job_free(job);
 	if (result == HASH_ERROR)
-		op_fail(op, SCP_CODE_INTERNAL, "could not check the password");
+		op_internal(op, "could not check the password");
 	else if (result == HASH_MISMATCH)
 		password_count_failure(op);
 }
@@ -549,7 +561,8 @@ password_begun(void *arg, enum db_status st, const PGresult *res)
 		    "too many failed attempts; retry later");
 		return;
 	}
-	op_hash(op, PQgetvalue(res, 0, 0), false, password_verified);
+	/* A session proves the address is in use by its user. */
+	op_hash(op, PQgetvalue(res, 0, 0), HASH_FAMILIAR, password_verified);
 }
 
 void
@@ -569,7 +582,7 @@ cmd_password(struct request *req)
 		return;
 	if ((op->password = strdup(req->args[0]->value)) == NULL ||
 	    (op->newpass = strdup(req->args[1]->value)) == NULL) {
-		op_fail(op, SCP_CODE_INTERNAL, "out of memory");
+		op_internal(op, "out of memory");
 		return;
 	}
 	vals[0] = (const char *)c->token_hash;
@@ -587,8 +600,7 @@ logout_bye(struct request *req)
 
 	conn_forget_session(c);
 	if (scp_put_bye(b, SCP_CODE_NONE, "logging out") == -1) {
-		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
-		    "out of memory");
+		request_internal(req, "out of memory");
 		return;
 	}
 	conn_send(c, b);

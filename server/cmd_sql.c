@@ -4,10 +4,9 @@
  * the first column names the record, every other non-NULL column is a field
  * named after the column.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "conn.h"
 #include "db.h"
@@ -45,8 +44,7 @@ sql_done(void *arg, enum db_status st, const PGresult *res)
 	struct request	*req = arg;
 	struct conn	*c = req->c;
 	struct scp_buf	*b;
-	char		 id[17];
-	uint8_t		 raw[8];
+	char		 what[80];
 	int		 row, nrows;
 
 	if (!request_alive(req)) {
@@ -68,13 +66,9 @@ sql_done(void *arg, enum db_status st, const PGresult *res)
 			break;
 	if (row < nrows) {
 		scp_buf_reset(b);
-		randombytes_buf(raw, sizeof(raw));
-		sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
-		log_warnx("conn %llu: %s: internal error %s: record %d of %d "
-		    "could not be written", (unsigned long long)c->id,
-		    req->cmd->name, id, row + 1, nrows);
-		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, id,
-		    "internal error");
+		(void)snprintf(what, sizeof(what), "record %d of %d could not "
+		    "be written", row + 1, nrows);
+		request_internal(req, what);
 		return;
 	}
 	conn_send(c, b);
@@ -103,6 +97,5 @@ cmd_sql(struct request *req)
 	}
 	if (db_query(c->loop->db, req->route->stmt, (int)cmd->nargs + 1,
 	    vals, lens, fmts, sql_done, req) == -1)
-		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
-		    "out of memory");
+		request_internal(req, "out of memory");
 }

@@ -41,7 +41,8 @@ static const struct setting settings[] = {
 	{ "user", SET_STRING, S(user), 0, 0, "", 0,
 	    "account to run as when started as root (default: owner of the instance)" },
 	{ "threads", SET_INT, S(threads), 0, 256, "0", 0,
-	    "event loop threads; 0 means one per core" },
+	    "event loop threads; 0 means one per two cores (PostgreSQL and "
+	    "hashing need the rest)" },
 	{ "hash_workers", SET_INT, S(hash_workers), 1, 64, "2", 0,
 	    "threads verifying passwords (argon2id, 64 MiB each)" },
 	{ "hash_queue", SET_INT, S(hash_queue), 1, 100000, "256", 0,

@@ -24,6 +24,7 @@
 #include "scp.h"
 
 #define INFLIGHT_MAX	128	/* per connection: beyond it, another or wait */
+#define PIPELINE_SHARE	16	/* entries (a query and its sync are two) */
 #define WAITING_MAX	4096	/* queries parked while connections come up */
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
@@ -590,7 +591,7 @@ dbconn_take_waiting(struct dbconn *dc)
 static void
 pool_submit(struct db_pool *p, struct dbreq *r)
 {
-	struct dbconn	*best = NULL;
+	struct dbconn	*best = NULL, *dc;
 	bool		 up = false;	/* some connection ready or on its way */
 	int		 i;
 
@@ -598,13 +599,24 @@ pool_submit(struct db_pool *p, struct dbreq *r)
 		dbreq_deliver(p, r, DB_UNAVAILABLE);
 		return;
 	}
+	/*
+	 * The first connection with a short pipeline, else the least loaded:
+	 * at light load queries share one pipeline, so one write and one
+	 * wake-up of the database carry several; under load, and behind a
+	 * slow statement, they spread out.
+	 */
 	for (i = 0; i < p->size; i++) {
-		if (p->conns[i].state != DBC_DOWN)
+		dc = &p->conns[i];
+		if (dc->state != DBC_DOWN)
 			up = true;
-		if (p->conns[i].state == DBC_READY &&
-		    p->conns[i].ninflight < INFLIGHT_MAX &&
-		    (best == NULL || p->conns[i].ninflight < best->ninflight))
-			best = &p->conns[i];
+		if (dc->state != DBC_READY || dc->ninflight >= INFLIGHT_MAX)
+			continue;
+		if (dc->ninflight < PIPELINE_SHARE) {
+			best = dc;
+			break;
+		}
+		if (best == NULL || dc->ninflight < best->ninflight)
+			best = dc;
 	}
 	if (!up)
 		up = pool_kick(p);

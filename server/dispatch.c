@@ -210,8 +210,7 @@ cmd_capability(struct request *req)
 
 	if (scp_buf_addstr(b, "* CAPABILITY " SCP_PROTOCOL " LITERAL+ WATCH\r\n")
 	    == -1) {
-		request_complete(req, SCP_NO, SCP_CODE_INTERNAL, NULL,
-		    "out of memory");
+		request_internal(req, "out of memory");
 		return;
 	}
 	conn_send(req->c, b);

@@ -15,14 +15,14 @@
 #include "hashpool.h"
 #include "log.h"
 #include "loop.h"
+#include "pwcheck.h"
 
 STAILQ_HEAD(hash_queue, hash_job);
 
 struct hashpool {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
-	struct hash_queue	 clean;		/* sources without recent failures */
-	struct hash_queue	 penalised;
+	struct hash_queue	 queue[HASH_CLASSES];	/* served in order */
 	int			 npenalised;
 	int			 queue_max;	/* penalised jobs waiting, at most */
 	int			 stopping;
@@ -60,27 +60,19 @@ hash_job_free(struct hash_job *job)
 	free(job);
 }
 
-/*
- * libsodium answers -1 both for a wrong password (errno EINVAL) and for
- * running out of memory: only the first is a failed login.
- */
 static void
 hash_job_run(struct hashpool *hp, struct hash_job *job)
 {
 	const char	*against = job->stored != NULL ? job->stored : hp->dummy;
-	int		 rc;
+	bool		 match;
 
-	errno = 0;
-	rc = crypto_pwhash_str_verify(against, job->password,
-	    strlen(job->password));
-	if (rc == 0)
-		job->result = job->stored != NULL ? HASH_MATCH : HASH_MISMATCH;
-	else if (errno == EINVAL)
-		job->result = HASH_MISMATCH;
-	else {
-		log_warnx("checking a password failed: %s", strerror(errno));
+	if (pwcheck(against, job->password, &match) == -1) {
+		log_warnx("a password could not be checked (out of memory, or "
+		    "a stored hash that is not argon2id)");
 		job->result = HASH_ERROR;
-	}
+	} else
+		job->result = match && job->stored != NULL ? HASH_MATCH :
+		    HASH_MISMATCH;
 	explicit_bzero(job->password, strlen(job->password));
 	if (job->result == HASH_MATCH && job->newpass != NULL) {
 		if (hash_password(job->newpass, job->newhash) != 0) {
@@ -100,6 +92,19 @@ hash_job_deliver(struct loop *loop, void *arg)
 	job->done(job);
 }
 
+/* The job to run next, under the lock; NULL when every queue is empty. */
+static struct hash_job *
+hashpool_next(struct hashpool *hp)
+{
+	struct hash_job	*job;
+	int		 c;
+
+	for (c = 0; c < HASH_CLASSES; c++)
+		if ((job = STAILQ_FIRST(&hp->queue[c])) != NULL)
+			return job;
+	return NULL;
+}
+
 static void *
 hash_worker(void *arg)
 {
@@ -111,20 +116,15 @@ hash_worker(void *arg)
 		log_warn("hash worker: setpriority");
 	for (;;) {
 		pthread_mutex_lock(&hp->lock);
-		while (STAILQ_EMPTY(&hp->clean) && STAILQ_EMPTY(&hp->penalised) &&
-		    !hp->stopping)
+		while ((job = hashpool_next(hp)) == NULL && !hp->stopping)
 			pthread_cond_wait(&hp->cond, &hp->lock);
 		if (hp->stopping) {
 			pthread_mutex_unlock(&hp->lock);
 			return NULL;
 		}
-		if ((job = STAILQ_FIRST(&hp->clean)) != NULL)
-			STAILQ_REMOVE_HEAD(&hp->clean, entry);
-		else {
-			job = STAILQ_FIRST(&hp->penalised);
-			STAILQ_REMOVE_HEAD(&hp->penalised, entry);
+		STAILQ_REMOVE_HEAD(&hp->queue[job->class], entry);
+		if (job->class == HASH_PENALISED)
 			hp->npenalised--;
-		}
 		pthread_mutex_unlock(&hp->lock);
 
 		hash_job_run(hp, job);
@@ -141,8 +141,8 @@ hashpool_new(int workers, int queue_max)
 
 	if ((hp = calloc(1, sizeof(*hp))) == NULL)
 		return NULL;
-	STAILQ_INIT(&hp->clean);
-	STAILQ_INIT(&hp->penalised);
+	for (i = 0; i < HASH_CLASSES; i++)
+		STAILQ_INIT(&hp->queue[i]);
 	hp->queue_max = queue_max;
 	randombytes_buf(pw, sizeof(pw) - 1);
 	for (i = 0; i < (int)sizeof(pw) - 1; i++)
@@ -191,8 +191,8 @@ hashpool_stop(struct hashpool *hp)
 	for (i = 0; i < hp->nworkers; i++)
 		pthread_join(hp->workers[i], NULL);
 	hp->nworkers = 0;
-	hashpool_cancel(&hp->clean);
-	hashpool_cancel(&hp->penalised);
+	for (i = 0; i < HASH_CLASSES; i++)
+		hashpool_cancel(&hp->queue[i]);
 	hp->npenalised = 0;
 }
 
@@ -215,13 +215,13 @@ hashpool_submit(struct hashpool *hp, struct hash_job *job)
 	int	rc = -1;
 
 	pthread_mutex_lock(&hp->lock);
-	if (hp->stopping)
+	if (hp->stopping || job->class < 0 || job->class >= HASH_CLASSES)
 		;
-	else if (!job->penalised) {
-		STAILQ_INSERT_TAIL(&hp->clean, job, entry);
+	else if (job->class != HASH_PENALISED) {
+		STAILQ_INSERT_TAIL(&hp->queue[job->class], job, entry);
 		rc = 0;
 	} else if (hp->npenalised < hp->queue_max) {
-		STAILQ_INSERT_TAIL(&hp->penalised, job, entry);
+		STAILQ_INSERT_TAIL(&hp->queue[job->class], job, entry);
 		hp->npenalised++;
 		rc = 0;
 	}

@@ -3,11 +3,15 @@
  * loop thread: a few worker threads take jobs from two queues and post the
  * outcome back to the loop that asked.
  *
- * Fairness: a job from a source with recent failures is "penalised" and
- * waits until no other job does, so a guessing source never delays one
- * that is not guessing. Only the penalised queue is bounded (LIMIT when
- * full); the other is bounded by the connections, each of which has at
- * most one request, and so one job, at a time.
+ * Fairness: three queues, each served only when those before it are
+ * empty. First come logins from addresses someone logged in from lately
+ * and that have no recent failures; then those from addresses never seen
+ * (a flood of first guesses from new addresses waits here, and cannot be
+ * told from real users); last, sources with recent failures, after their
+ * penalty. A guessing source thus never delays one that is not guessing.
+ * Only the last queue is bounded (LIMIT when full); the others are bounded
+ * by the connections, each of which has at most one request, and so one
+ * job, at a time.
  */
 #ifndef SCCD_HASHPOOL_H
 #define SCCD_HASHPOOL_H
@@ -21,6 +25,13 @@
 
 struct hashpool;
 
+enum hash_class {
+	HASH_FAMILIAR,		/* a known address, no recent failures */
+	HASH_NEW,		/* an address not seen lately, no failures */
+	HASH_PENALISED,		/* recent failures from this address */
+	HASH_CLASSES
+};
+
 enum hash_result {
 	HASH_MISMATCH,		/* wrong password, or no such user */
 	HASH_MATCH,
@@ -33,7 +44,7 @@ struct hash_job {
 	char			*stored;	/* hash to verify against; NULL: unknown user */
 	char			*password;	/* wiped by the worker */
 	char			*newpass;	/* if set and verified: hash it too; wiped */
-	bool			 penalised;	/* its source failed recently */
+	enum hash_class		 class;
 	enum hash_result	 result;
 	char			 newhash[crypto_pwhash_STRBYTES];
 	struct loop		*loop;

@@ -3,6 +3,7 @@
  * (or an api function), answered once, then ended, which hands the
  * connection back to reading.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,28 +95,40 @@ request_unavailable(struct request *req)
 	    "database unavailable; nothing was done");
 }
 
+/*
+ * A fault of ours: the log says what it was under an id, and the client
+ * gets the id to quote, never the details.
+ */
+void
+request_internal(struct request *req, const char *what)
+{
+	char	id[17];
+	uint8_t	raw[8];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
+	log_warnx("conn %llu: %s: internal error %s: %s",
+	    (unsigned long long)req->c->id, req->cmd->name, id, what);
+	request_complete(req, SCP_NO, SCP_CODE_INTERNAL, id, "internal error");
+}
+
 void
 request_sql_error(struct request *req, const PGresult *res)
 {
-	struct conn	*c = req->c;
 	struct dberr	 e;
-	char		 id[17];
-	uint8_t		 raw[8];
+	char		 what[LOG_LINE_MAX];
+	const char	*state;
 
 	dberr_classify(res, &e);
 	if (e.code == SCP_CODE_EXPIRED || e.code == SCP_CODE_AUTHREQUIRED)
-		conn_forget_session(c);
+		conn_forget_session(req->c);
 	if (e.code != SCP_CODE_INTERNAL) {
 		request_complete(req, SCP_NO, e.code, e.args, e.text);
 		return;
 	}
-	/* Not expected: log it in full under an id the user can quote. */
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
-	log_warnx("conn %llu: %s: internal error %s: %s %s",
-	    (unsigned long long)c->id, req->cmd->name, id,
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL ?
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "-",
+	/* Cut short if need be: the log line has a limit anyway. */
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	(void)snprintf(what, sizeof(what), "%s %s", state != NULL ? state : "-",
 	    PQresultErrorMessage(res));
-	request_complete(req, SCP_NO, SCP_CODE_INTERNAL, id, "internal error");
+	request_internal(req, what);
 }

@@ -65,6 +65,8 @@ void	request_complete(struct request *, enum scp_status, enum scp_code,
 	    const char *args, const char *text);
 void	request_ok(struct request *);
 void	request_unavailable(struct request *);
+/* NO [INTERNAL id], what went wrong logged under that id. */
+void	request_internal(struct request *, const char *what);
 /* A failed statement: answered through the one SQLSTATE map (dberr.c). */
 void	request_sql_error(struct request *, const PGresult *);
 /* End without an answer (it was given, or there is nobody to give it to). */

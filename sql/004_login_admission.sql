@@ -57,6 +57,35 @@ $$;
 REVOKE EXECUTE ON FUNCTION scc.login_failed_audit(text, text, scc.app_user,
     text) FROM PUBLIC;
 
+-- Addresses people have logged in from, and when last.  Only the order in
+-- which sccd checks passwords looks at it: under a flood of first guesses
+-- from addresses never seen before (nothing tells one of those from a real
+-- user), a user coming back from a familiar address is checked first.  It
+-- grants nothing: admission, counting and penalties are the same for all.
+CREATE TABLE scc.login_known_addr (
+	addr		text PRIMARY KEY,
+	last_ok		timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX login_known_addr_age_idx ON scc.login_known_addr (last_ok);
+
+-- Remember a good login's address (a write at most once an hour for each),
+-- and forget, a bounded batch at a time, those not used for 90 days.
+CREATE FUNCTION scc.known_addr_touch(p_addr text) RETURNS void
+	LANGUAGE sql
+	SET search_path = scc, pg_temp
+BEGIN ATOMIC
+	INSERT INTO scc.login_known_addr AS k (addr) VALUES (left(p_addr, 100))
+	ON CONFLICT (addr) DO UPDATE SET last_ok = now()
+	    WHERE k.last_ok < now() - interval '1 hour';
+	DELETE FROM scc.login_known_addr d
+	WHERE d.addr IN (
+		SELECT k.addr FROM scc.login_known_addr k
+		WHERE k.last_ok < now() - interval '90 days'
+		ORDER BY k.last_ok LIMIT 50
+		FOR UPDATE SKIP LOCKED);
+END;
+REVOKE EXECUTE ON FUNCTION scc.known_addr_touch(text) FROM PUBLIC;
+
 -- The old login_begin only read; leaving it callable would leave a way in
 -- that counts nothing.
 DROP FUNCTION api.login_begin(text, text, int);
@@ -75,7 +104,8 @@ DROP FUNCTION api.login_begin(text, text, int);
 -- counted and locked like known ones, and addr_failures is the address's.
 CREATE FUNCTION api.login_begin(p_login text, p_addr text, p_max_account int,
     p_max_address int, p_window_s int, p_lockout_s int)
-    RETURNS TABLE (pwhash text, locked_for int, addr_failures int)
+    RETURNS TABLE (pwhash text, locked_for int, addr_failures int,
+    addr_known boolean)
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = scc, pg_temp
 AS $$
@@ -85,6 +115,7 @@ DECLARE
 	v_addr_key	text := scc.throttle_addr_key(p_addr);
 	v_locked	int;
 	v_addr_failures	int;
+	v_addr_known	boolean;
 BEGIN
 	-- NULL limits would quietly disable the throttle (NULL intervals
 	-- compare as unknown); refuse them rather than admit unthrottled.
@@ -108,9 +139,13 @@ BEGIN
 	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
 
 	v_addr_failures := scc.throttle_failures(v_addr_key, p_window_s);
+	v_addr_known := EXISTS (SELECT 1 FROM scc.login_known_addr k
+	    WHERE k.addr = left(p_addr, 100)
+	    AND k.last_ok > now() - interval '90 days');
 	v_locked := scc.throttle_locked_for(ARRAY[v_user_key, v_addr_key]);
 	IF v_locked > 0 THEN
-		RETURN QUERY SELECT NULL::text, v_locked, v_addr_failures;
+		RETURN QUERY SELECT NULL::text, v_locked, v_addr_failures,
+		    v_addr_known;
 		RETURN;
 	END IF;
 
@@ -126,7 +161,7 @@ BEGIN
 	RETURN QUERY
 	SELECT (SELECT u.pwhash FROM scc.app_user u
 		WHERE u.login = lower(p_login) AND NOT u.disabled),
-	    0, v_addr_failures;
+	    0, v_addr_failures, v_addr_known;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION api.login_begin(text, text, int, int, int, int)
@@ -194,6 +229,9 @@ BEGIN
 	-- address's earlier failures stay; only this guess is taken back.
 	DELETE FROM scc.login_throttle t WHERE t.key = v_user_key;
 	PERFORM scc.throttle_unfail(v_addr_key);
+	IF p_addr IS NOT NULL AND p_addr <> '' THEN
+		PERFORM scc.known_addr_touch(p_addr);
+	END IF;
 	-- the user's dead sessions go now, so the table does not grow forever
 	DELETE FROM scc.session s WHERE s.user_id = v_user.id
 	    AND (s.expires_at <= now()

@@ -12,6 +12,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_SECONDS [10]        length of each measured window
+#   BENCH_REPEAT [3]          WHOAMI runs per load and side; medians compared
 #   BENCH_LOADS ["8 32 256"]  clients for WHOAMI and pgbench, one run each
 #                             (BENCH_CLIENTS, if set alone, is the one load)
 #   BENCH_NOOP_CLIENTS [32]   clients for the NOOP run
@@ -69,6 +70,7 @@ BUILD=$(cd "$BUILD" && pwd)
 SCCD=$BUILD/sccd
 LOADGEN=$BUILD/tests/bench/loadgen
 SECONDS_EACH=${BENCH_SECONDS:-10}
+REPEAT=${BENCH_REPEAT:-3}
 LOADS=${BENCH_LOADS:-${BENCH_CLIENTS:-8 32 256}}
 NOOP_CLIENTS=${BENCH_NOOP_CLIENTS:-32}
 IDLE=${BENCH_IDLE:-10000}
@@ -89,7 +91,7 @@ TARGET=head.riverside
 # After an attack sccd drains its queue of password checks before it stops.
 STOP_WAIT=120
 
-for n in $SECONDS_EACH $LOADS $NOOP_CLIENTS $IDLE $BAD $STORM_CLIENTS \
+for n in $SECONDS_EACH $REPEAT $LOADS $NOOP_CLIENTS $IDLE $BAD $STORM_CLIENTS \
     $ATTACKERS ${WARMUP:-0} $LOGIN_SECONDS $EVERY_MS; do
 	case $n in
 	''|*[!0-9]*)
@@ -178,13 +180,14 @@ calc() {	# calc PYTHON-EXPRESSION
 	python3 -c "print($1)"
 }
 
-# The ratio sccd/pgbench each load aims at. Few clients: an extra hop
-# costs, but no more than a fifth. 32: what the foundation measured (0.98),
-# less noise. Many: sccd multiplexes them onto a few database connections,
-# as PgBouncer does, so it should at least keep pgbench's own pace.
+# The ratio sccd/pgbench each load aims at. Few clients: the extra hop
+# costs, but no more than a fifth. 32: no worse than the foundation's
+# server, which measured 0.75 to 0.81 here (README.md, 22 November). Many:
+# sccd multiplexes them onto a few database connections, as PgBouncer does,
+# so it should at least keep pgbench's own pace.
 ratio_aim() {	# ratio_aim CLIENTS
 	if [ "$1" -le 8 ]; then echo 0.80
-	elif [ "$1" -le 32 ]; then echo 0.95
+	elif [ "$1" -le 32 ]; then echo 0.80
 	else echo 1.00
 	fi
 }
@@ -231,31 +234,63 @@ for n in $LOADS $NOOP_CLIENTS $STORM_CLIENTS; do
 	[ "$n" -gt "$MAXLOAD" ] && MAXLOAD=$n
 done
 
+# The middle one of the lines on stdin, by the value of field NAME.
+median_by() {	# median_by NAME
+	local name=$1
+	python3 -c '
+import sys
+name = sys.argv[1]
+lines = [l.rstrip("\n") for l in sys.stdin if l.strip()]
+def value(l):
+    for w in l.split():
+        if w.startswith(name + "="):
+            return float(w.split("=", 1)[1])
+    return 0.0
+lines.sort(key=value)
+print(lines[len(lines) // 2])' "$name"
+}
+
+# On two cores the scheduler's placement of sccd, PostgreSQL and the load
+# generator moves single runs by a quarter either way: each side runs
+# REPEAT times, alternating, and the medians are compared.
 run_whoami() {	# run_whoami CLIENTS: WHOAMI through sccd, then pgbench
-	local n=$1 line pg_tps pg_lat threads=2
+	local n=$1 line pg_tps pg_lat threads=2 i lines='' pglines='' top_pid
 
-	echo "== WHOAMI: $n clients, ${SECONDS_EACH}s"
-	# Sample the CPU split half way through, for the report.
-	( sleep $((SECONDS_EACH / 2 + 1))
-	  top -H -b -d 1 -n 2 -w 200 > "$WORK/top-$n.txt" 2>&1 ) &
-	local top_pid=$!
-	line=$("${LG[@]}" rate --clients "$n" --seconds "$SECONDS_EACH" \
-	    --command WHOAMI)
-	echo "$line"
-	wait "$top_pid" || true
-
-	echo "== pgbench: api.whoami as scc_app, $n clients"
 	[ "$n" -lt "$threads" ] && threads=$n
-	as_owner "$PGBENCH" -h "$INST/run" -U scc_app -n -M prepared -c "$n" \
-	    -j "$threads" -T "$SECONDS_EACH" -D "token_hash=\\x$HASH" \
-	    -f "$WORK/whoami.sql" scc > "$WORK/pgbench-$n.log" 2>&1 ||
-	    { cat "$WORK/pgbench-$n.log" >&2; exit 1; }
-	pg_tps=$(sed -n 's/^tps = \([0-9]*\.[0-9]\).*/\1/p' "$WORK/pgbench-$n.log")
-	pg_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench-$n.log")
-	echo "pgbench clients=$n threads=$threads seconds=$SECONDS_EACH tps=$pg_tps latency_avg_ms=$pg_lat"
+	for i in $(seq 1 "$REPEAT"); do
+		echo "== WHOAMI: $n clients, ${SECONDS_EACH}s (run $i of $REPEAT)"
+		top_pid=
+		if [ "$i" -eq 1 ]; then
+			# Sample the CPU split half way through, for the report.
+			( sleep $((SECONDS_EACH / 2 + 1))
+			  top -H -b -d 1 -n 2 -w 200 > "$WORK/top-$n.txt" 2>&1 ) &
+			top_pid=$!
+		fi
+		line=$("${LG[@]}" rate --clients "$n" --seconds "$SECONDS_EACH" \
+		    --command WHOAMI)
+		echo "$line"
+		lines="$lines$line
+"
+		[ -z "$top_pid" ] || wait "$top_pid" || true
+
+		echo "== pgbench: api.whoami as scc_app, $n clients (run $i of $REPEAT)"
+		as_owner "$PGBENCH" -h "$INST/run" -U scc_app -n -M prepared \
+		    -c "$n" -j "$threads" -T "$SECONDS_EACH" \
+		    -D "token_hash=\\x$HASH" -f "$WORK/whoami.sql" scc \
+		    > "$WORK/pgbench-$n.log" 2>&1 ||
+		    { cat "$WORK/pgbench-$n.log" >&2; exit 1; }
+		pg_tps=$(sed -n 's/^tps = \([0-9]*\.[0-9]\).*/\1/p' "$WORK/pgbench-$n.log")
+		pg_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench-$n.log")
+		line="pgbench clients=$n threads=$threads seconds=$SECONDS_EACH tps=$pg_tps latency_avg_ms=$pg_lat"
+		echo "$line"
+		pglines="$pglines$line
+"
+	done
+	line=$(printf '%s' "$lines" | median_by rps)
 	WHOAMI_LINE[$n]=$line
-	PG_TPS[$n]=$pg_tps
-	PG_LAT[$n]=$pg_lat
+	line=$(printf '%s' "$pglines" | median_by tps)
+	PG_TPS[$n]=$(field "$line" tps)
+	PG_LAT[$n]=$(field "$line" latency_avg_ms)
 }
 
 declare -A WHOAMI_LINE PG_TPS PG_LAT
@@ -276,6 +311,7 @@ login_max_address = 100000
 login_max_failures = 1000
 hash_workers = 1
 threads = 0
+db_pool = 2
 EOF
 	# pgbench takes a backend per client, beside sccd's own connections
 	# and the ones PostgreSQL keeps for superusers.

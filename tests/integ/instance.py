@@ -235,6 +235,22 @@ class Instance:
                                   r.stdout.decode("utf-8", "replace")))
         return login
 
+    def psql(self, sql, user="scc_owner"):
+        """Run sql on the instance's database, as its owner by default."""
+        bindir = subprocess.run([pg_config(), "--bindir"], check=True,
+                                stdout=subprocess.PIPE,
+                                text=True).stdout.strip()
+        conninfo = "host=%s port=5432 dbname=scc user=%s" % (
+            os.path.join(self.dir, "run"), user)
+        r = subprocess.run([os.path.join(bindir, "psql"), "-X", "-q",
+                            "-v", "ON_ERROR_STOP=1", "-c", sql, conninfo],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           cwd="/", timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("psql failed (%d): %s" % (
+                r.returncode, r.stdout.decode("utf-8", "replace")))
+        return r.stdout.decode("utf-8", "replace")
+
     def pg_ctl(self, *args, check=True):
         """Run pg_ctl on this instance's cluster as the cluster's owner."""
         bindir = subprocess.run([pg_config(), "--bindir"], check=True,

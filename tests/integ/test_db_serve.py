@@ -40,11 +40,7 @@ def conninfo(user, extra=""):
 
 
 def psql(sql):
-    bindir = subprocess.run([instance.pg_config(), "--bindir"], check=True,
-                            stdout=subprocess.PIPE, text=True).stdout.strip()
-    subprocess.run([os.path.join(bindir, "psql"), "-X", "-q",
-                    "-v", "ON_ERROR_STOP=1", "-c", sql, conninfo("scc_owner")],
-                   check=True, stdout=subprocess.DEVNULL, cwd="/")
+    inst.psql(sql)
 
 
 class Served:
@@ -104,6 +100,33 @@ class TestServeDb(unittest.TestCase):
                 self.assertRegex(c.request("a2", "WHOAMI")[-1], r"^a2 OK ")
         finally:
             s.stop()
+
+    def test_a_record_that_cannot_be_written_is_internal(self):
+        # A record must start with its type; one whose type is NULL cannot
+        # be written. The answer is NO [INTERNAL id], the connection goes on.
+        psql("ALTER FUNCTION api.whoami(bytea) RENAME TO whoami_gone; "
+             "CREATE FUNCTION api.whoami(p bytea) "
+             "RETURNS TABLE (rec text, id bigint) LANGUAGE sql "
+             "SECURITY DEFINER AS 'SELECT NULL::text, 1::bigint'; "
+             "GRANT EXECUTE ON FUNCTION api.whoami(bytea) TO scc_api")
+        s = Served(conninfo("scc_app"))
+        try:
+            s.wait_greeting()
+            with s.connect() as c:
+                line = c.request("a1", "LOGIN %s %s"
+                                 % (inst.admin, quote(ADMIN_PW)))[-1]
+                self.assertRegex(line, r"^a1 OK ")
+                lines = c.request("a2", "WHOAMI")
+                self.assertEqual(len(lines), 1, lines)
+                self.assertRegex(lines[0], r"^a2 NO \[INTERNAL [0-9a-f]{16}\] ")
+                self.assertRegex(c.request("a3", "NOOP")[-1], r"^a3 OK ")
+        finally:
+            s.stop()
+            psql("DROP FUNCTION api.whoami(bytea); "
+                 "ALTER FUNCTION api.whoami_gone(bytea) RENAME TO whoami")
+        _, out = s.exit_output()
+        self.assertRegex(out, r"WHOAMI: internal error [0-9a-f]{16}: record 1 "
+                         r"of 1 could not be written")
 
     def test_refuses_the_owner_of_the_schema(self):
         code, out = Served(conninfo("scc_owner")).exit_output()

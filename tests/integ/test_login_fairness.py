@@ -95,6 +95,50 @@ class TestLoginFairness(unittest.TestCase):
         # One recent failure: the penalty is at least PENALTY_MS.
         self.assertGreaterEqual(finished[1][1], PENALTY_MS / 1000.0 - 0.1)
 
+    def test_a_familiar_address_goes_before_new_ones(self):
+        user = self.inst.add_authority("victim.familiar")
+        home = "127.0.5.1"
+        with self.inst.connect(source=home) as c:      # now a known address
+            self.assertRegex(self.login_line(c, "h0", user, ADMIN_PW),
+                             r"^h0 OK ")
+        # A flood of first guesses, one new address each: nothing tells
+        # them from real users, so they are all checked, in turn.
+        guesses = 16
+        conns = [self.inst.connect(source="127.0.6.%d" % (i + 1))
+                 for i in range(guesses)]
+        order = []
+        lock = threading.Lock()
+
+        def wait_for(c, tag, who):
+            c.read_until_tag(tag, timeout=30)
+            with lock:
+                order.append(who)
+
+        try:
+            for i, c in enumerate(conns):
+                c.send("n%d LOGIN ghost.new%d %s\r\n" % (i, i, quote("no")))
+            threads = [threading.Thread(target=wait_for,
+                                        args=(c, "n%d" % i, "new"))
+                       for i, c in enumerate(conns)]
+            for t in threads:
+                t.start()
+            # Let the guesses reach the queue (it holds more than half a
+            # second of hashing); were they late, the user would only be
+            # further ahead.
+            time.sleep(0.2)
+            with self.inst.connect(source=home) as c:
+                line = self.login_line(c, "h1", user, ADMIN_PW)
+                with lock:
+                    order.append("home")
+            for t in threads:
+                t.join(30)
+        finally:
+            for c in conns:
+                c.close()
+        self.assertRegex(line, r"^h1 OK ")
+        self.assertEqual(len(order), guesses + 1, order)
+        self.assertLess(order.index("home"), guesses - 4, order)
+
     def test_a_long_request_outlives_the_idle_deadline(self):
         # The penalty (1.5 s, doubling) keeps LOGIN busy past IDLE seconds.
         addr = "127.0.3.1"
@@ -108,6 +152,29 @@ class TestLoginFairness(unittest.TestCase):
             self.assertGreater(time.monotonic() - t0, IDLE)
             self.assertRegex(line, r"^x1 NO \[AUTHFAILED\] ")
             self.assertRegex(c.request("x2", "NOOP")[-1], r"^x2 OK ")
+
+
+class TestHashFailure(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = instance.shared("fairness", CONFIG, demo=False)
+
+    def test_a_check_that_cannot_run_is_no_failed_login(self):
+        # A stored hash asking argon2 for 4 TB: the check cannot allocate
+        # it, which is the server's trouble, not a wrong password.
+        user = self.inst.add_authority("victim.memory")
+        self.inst.psql(
+            "UPDATE scc.app_user SET pwhash = '$argon2id$v=19$"
+            "m=4000000000,t=1,p=1$c29tZXNhbHQxMjM0NTY3OA$"
+            "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g' "
+            "WHERE login = '%s'" % user)
+        for i in range(MAX_FAILURES + 2):
+            with self.inst.connect(source="127.0.7.%d" % (i + 1)) as c:
+                line = c.request("m%d" % i, "LOGIN %s %s"
+                                 % (user, quote(ADMIN_PW)))[-1]
+            # Never AUTHFAILED, and never LOCKED: nothing was counted.
+            self.assertRegex(line, r"^m%d NO \[INTERNAL [0-9a-f]+\] " % i)
 
 
 class TestLiterals(unittest.TestCase):

@@ -5,7 +5,8 @@
 
 -- login_begin with the test limits.
 CREATE FUNCTION t.begin(p_login text, p_addr text)
-    RETURNS TABLE (pwhash text, locked_for int, addr_failures int)
+    RETURNS TABLE (pwhash text, locked_for int, addr_failures int,
+    addr_known boolean)
     LANGUAGE sql AS $$
 	SELECT * FROM api.login_begin(p_login, p_addr, 3, 5, 60, 30)
 $$;
@@ -233,6 +234,40 @@ BEGIN
 	PERFORM t.check('an address-less login reports none',
 	    (SELECT lb.addr_failures FROM t.begin('y', NULL) lb) = 0
 	    AND (SELECT lb.addr_failures FROM t.begin('y', '') lb) = 0);
+END
+$$;
+
+-- addr_known: an address someone logged in from lately.  It orders
+-- password checks in sccd and decides nothing else.
+DO $$
+DECLARE
+	a	record;
+BEGIN
+	SELECT * INTO a FROM t.begin('head.oakfield', '198.18.3.1');
+	PERFORM t.check('an address never logged in from is not known',
+	    a.addr_known IS FALSE, a::text);
+	PERFORM t.check('a failed login does not make it known',
+	    t.login_rec('head.oakfield', '198.18.3.1', false) = 'AUTHFAILED'
+	    AND (SELECT lb.addr_known FROM t.begin('x', '198.18.3.1') lb)
+	    IS FALSE);
+	PERFORM t.check('a good login makes it known, for any name',
+	    t.attempt('head.oakfield', '198.18.3.1', true) = 'SESSION'
+	    AND (SELECT lb.addr_known FROM t.begin('no.such.name',
+	    '198.18.3.1') lb));
+	PERFORM t.check('known or not, a locked answer is the same',
+	    (SELECT (lb.pwhash, lb.locked_for) FROM t.begin('x', '198.18.3.2') lb)
+	    IS NOT DISTINCT FROM
+	    (SELECT (lb.pwhash, lb.locked_for) FROM t.begin('x', '198.18.3.1') lb));
+	UPDATE scc.login_known_addr SET last_ok = now() - interval '91 days'
+	WHERE addr = '198.18.3.1';
+	PERFORM t.check('an address unused for 90 days is not known',
+	    (SELECT lb.addr_known FROM t.begin('y', '198.18.3.1') lb) IS FALSE);
+	-- two statements: one SELECT would not see what the login deleted
+	PERFORM t.check('a good login elsewhere',
+	    t.attempt('head.oakfield', '198.18.3.9', true) = 'SESSION');
+	PERFORM t.check('forgets addresses unused for 90 days',
+	    NOT EXISTS (SELECT 1 FROM scc.login_known_addr
+	    WHERE addr = '198.18.3.1'));
 END
 $$;
 
