@@ -267,7 +267,7 @@ login_finished(void *arg, enum db_status st, const PGresult *res)
 		return;
 	}
 	explicit_bzero(tok, sizeof(tok));
-	conn_send(c, b);
+	conn_send_secret(c, b);
 	session_adopt(c, op->token_hash, PQgetvalue(res, 0, 1),
 	    PQgetvalue(res, 0, 3));
 	(void)snprintf(text, sizeof(text), "welcome, %s", PQgetvalue(res, 0, 2));

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -347,6 +348,39 @@ conn_send(struct conn *c, struct scp_buf *b)
 		log_info("conn %llu: output over %lld octets; dropped",
 		    (unsigned long long)c->id, (long long)c->loop->cfg->output_max);
 		conn_close(c, "output over limit");
+	}
+out:
+	scp_buf_reset(b);
+}
+
+static void
+secret_free(const void *data, size_t len, void *arg)
+{
+	(void)arg;
+	explicit_bzero((void *)(uintptr_t)data, len);
+	free((void *)(uintptr_t)data);
+}
+
+/*
+ * Queue what b holds (a session token) so that it is wiped once written:
+ * the buffer only refers to a copy that is ours to wipe and free.
+ */
+void
+conn_send_secret(struct conn *c, struct scp_buf *b)
+{
+	char	*copy;
+
+	if (!conn_alive(c) || b->len == 0)
+		goto out;
+	if ((copy = malloc(b->len)) == NULL) {
+		conn_close(c, "out of memory");
+		goto out;
+	}
+	memcpy(copy, b->data, b->len);
+	if (evbuffer_add_reference(c->out, copy, b->len, secret_free,
+	    NULL) == -1) {
+		secret_free(copy, b->len, NULL);
+		conn_close(c, "out of memory");
 	}
 out:
 	scp_buf_reset(b);

@@ -95,6 +95,8 @@ const char *conn_state_name(enum conn_state);
 /* Answers. They queue; the loop flushes once per wakeup. */
 struct scp_buf	*conn_scratch(struct conn *);
 void	conn_send(struct conn *, struct scp_buf *);	/* queues and resets buf */
+/* The same for a secret: the copy queued is wiped once written. */
+void	conn_send_secret(struct conn *, struct scp_buf *);
 /* A completion line for tag ("*" when empty). */
 void	conn_answer(struct conn *, const char *tag, enum scp_status,
 	    enum scp_code, const char *args, const char *text);

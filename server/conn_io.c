@@ -209,20 +209,23 @@ conn_linger_read(struct conn *c)
 void
 conn_flush(struct conn *c)
 {
-	unsigned char	*p;
-	size_t		 len;
-	int		 n;
+	struct evbuffer_iovec	 v;
+	size_t			 len;
+	int			 n;
 
 	c->write_wants_read = false;
-	while (conn_alive(c) && (len = evbuffer_get_length(c->out)) > 0) {
-		if (len > WRITE_CHUNK)
-			len = WRITE_CHUNK;
-		if ((p = evbuffer_pullup(c->out, (ssize_t)len)) == NULL) {
-			conn_close(c, "out of memory");
+	/*
+	 * Straight from the buffer's first extent: no copy is made, so a
+	 * secret queued by conn_send_secret() lives in one place only.
+	 */
+	while (conn_alive(c) && evbuffer_get_length(c->out) > 0) {
+		if (evbuffer_peek(c->out, -1, NULL, &v, 1) < 1 || v.iov_len == 0) {
+			conn_close(c, "output buffer in a bad state");
 			return;
 		}
+		len = v.iov_len > WRITE_CHUNK ? WRITE_CHUNK : v.iov_len;
 		ERR_clear_error();
-		n = SSL_write(c->ssl, p, (int)len);
+		n = SSL_write(c->ssl, v.iov_base, (int)len);
 		if (n > 0) {
 			evbuffer_drain(c->out, (size_t)n);
 			continue;

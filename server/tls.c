@@ -49,9 +49,13 @@ tls_server_ctx(const char *cert, const char *key, char *err, size_t errlen)
 	 * does not stop 1.2 tickets; SSL_OP_NO_TICKET does. TLS 1.3 tickets
 	 * have their own switch, a count of zero.
 	 */
+	/*
+	 * CLEANSE_PLAINTEXT: decrypted records (passwords, tokens) are wiped
+	 * from OpenSSL's buffers once read, as sccd wipes its own.
+	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_TICKET);
+	    SSL_OP_NO_TICKET | SSL_OP_CLEANSE_PLAINTEXT);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
