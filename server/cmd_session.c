@@ -10,7 +10,9 @@
  *           (verify, or burn the same time on a dummy for unknown users;
  *           sources with recent failures queue behind the rest) ->
  *           login_finish (session, taking the count back, or failure)
- * PASSWORD: password_begin -> hash pool (verify old, hash new) -> password_set
+ * PASSWORD: password_begin (admission, counted as for LOGIN) -> hash pool
+ *           (verify old, hash new) -> password_set (taking the count back),
+ *           password_failed (audit) or password_abandon (take it back)
  */
 #include <limits.h>
 #include <stdio.h>
@@ -497,7 +499,10 @@ password_failure_counted(void *arg, enum db_status st, const PGresult *res)
 	op_fail(op, SCP_CODE_AUTHFAILED, "the old password is wrong");
 }
 
-/* A wrong old password counts against the account like a failed login. */
+/*
+ * A wrong old password counts against the account like a failed login
+ * (password_begin counted it when it admitted it); this audits it.
+ */
 static void
 password_count_failure(struct session_op *op)
 {
@@ -518,13 +523,25 @@ password_count_failure(struct session_op *op)
 	    password_failure_counted);
 }
 
+/* The old password could not be checked: its guess is taken back. */
+static void
+password_abandoned(void *arg, enum db_status st, const PGresult *res)
+{
+	struct session_op	*op = arg;
+
+	if (!op_usable(op, st, res))
+		return;
+	op_internal(op, "could not check the password");
+}
+
 static void
 password_verified(struct hash_job *job)
 {
 	struct session_op	*op = job->arg;
-	const char		*vals[2];
-	int			 lens[2] = { sizeof(op->token_hash), 0 };
-	int			 fmts[2] = { 1, 0 };
+	struct conn		*c;
+	const char		*vals[3];
+	int			 lens[3] = { sizeof(op->token_hash), 0, 0 };
+	int			 fmts[3] = { 1, 0, 0 };
 	enum hash_result	 result = job->result;
 
 	if (!request_alive(op->req) || result == HASH_CANCELLED) {
@@ -532,17 +549,20 @@ password_verified(struct hash_job *job)
 		op_drop(op);
 		return;
 	}
+	c = op_conn(op);
+	vals[0] = (const char *)c->token_hash;
 	if (result == HASH_MATCH) {
-		vals[0] = (const char *)op_conn(op)->token_hash;
 		vals[1] = job->newhash;
-		op_query(op, STMT_PASSWORD_SET, 2, vals, lens, fmts,
+		vals[2] = c->addr;
+		op_query(op, STMT_PASSWORD_SET, 3, vals, lens, fmts,
 		    password_set_done);
-	}
-	hash_job_free(job);
-	if (result == HASH_ERROR)
-		op_internal(op, "could not check the password");
-	else if (result == HASH_MISMATCH)
+	} else if (result == HASH_ERROR) {
+		vals[1] = c->addr;
+		op_query(op, STMT_PASSWORD_ABANDON, 2, vals, lens, fmts,
+		    password_abandoned);
+	} else
 		password_count_failure(op);
+	hash_job_free(job);
 }
 
 static void
@@ -570,8 +590,9 @@ cmd_password(struct request *req)
 {
 	struct conn		*c = req->c;
 	struct session_op	*op;
-	const char		*vals[2];
-	int			 lens[2] = { sizeof(c->token_hash) }, fmts[2] = { 1 };
+	struct throttle_args	 t;
+	const char		*vals[6];
+	int			 lens[6] = { sizeof(c->token_hash) }, fmts[6] = { 1 };
 
 	if (strlen(req->args[1]->value) < PASSWORD_MIN) {
 		request_complete(req, SCP_NO, SCP_CODE_INVALID, "new",
@@ -585,9 +606,14 @@ cmd_password(struct request *req)
 		op_internal(op, "out of memory");
 		return;
 	}
+	throttle_args(c->loop->cfg, &t);
 	vals[0] = (const char *)c->token_hash;
 	vals[1] = c->addr;
-	op_query(op, STMT_PASSWORD_BEGIN, 2, vals, lens, fmts, password_begun);
+	vals[2] = t.max_account;
+	vals[3] = t.max_address;
+	vals[4] = t.window;
+	vals[5] = t.lockout;
+	op_query(op, STMT_PASSWORD_BEGIN, 6, vals, lens, fmts, password_begun);
 }
 
 /* ---- LOGOUT ---- */

@@ -43,10 +43,13 @@ static const struct {
 	[STMT_LOGIN_FINISH] = { "SELECT * FROM api.login_finish($1, $2, $3, $4, "
 	    "$5, $6, $7, $8, $9, $10)", 10 },
 	[STMT_SESSION_RESUME] = { "SELECT * FROM api.session_resume($1)", 1 },
-	[STMT_PASSWORD_BEGIN] = { "SELECT * FROM api.password_begin($1, $2)", 2 },
-	[STMT_PASSWORD_SET] = { "SELECT * FROM api.password_set($1, $2)", 2 },
+	[STMT_PASSWORD_BEGIN] = { "SELECT * FROM api.password_begin($1, $2, "
+	    "$3, $4, $5, $6)", 6 },
+	[STMT_PASSWORD_SET] = { "SELECT * FROM api.password_set($1, $2, $3)", 3 },
 	[STMT_PASSWORD_FAILED] = { "SELECT * FROM api.password_failed($1, $2, "
 	    "$3, $4, $5, $6)", 6 },
+	[STMT_PASSWORD_ABANDON] = { "SELECT * FROM api.password_abandon($1, $2)",
+	    2 },
 	[STMT_LOGOUT] = { "SELECT * FROM api.logout($1, $2)", 2 },
 };
 

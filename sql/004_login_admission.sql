@@ -253,3 +253,132 @@ REVOKE EXECUTE ON FUNCTION api.login_finish(text, text, boolean, bytea, int,
     int, int, int, int, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.login_finish(text, text, boolean, bytea, int,
     int, int, int, int, int) TO scc_api;
+
+-- ---------------------------------------------------------------------------
+-- PASSWORD admits a guess of the old password the same way: counted when
+-- admitted, before sccd checks it, so guesses sent in parallel over one
+-- session stop at the account's limit too.
+
+DROP FUNCTION api.password_begin(bytea, text);
+
+-- The session's user's stored hash, and how long the account or the address
+-- is locked (0: admitted, and one failure counted against both).
+CREATE FUNCTION api.password_begin(p_token_hash bytea, p_addr text,
+    p_max_account int, p_max_address int, p_window_s int, p_lockout_s int)
+    RETURNS TABLE (pwhash text, locked_for int)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = scc, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_user		scc.app_user := scc.session_get(p_token_hash);
+	v_user_key	text := scc.throttle_user_key(v_user.login);
+	v_addr_key	text := scc.throttle_addr_key(p_addr);
+	v_locked	int;
+BEGIN
+	IF p_max_account IS NULL OR p_max_address IS NULL THEN
+		PERFORM scc.raise_invalid('max', 'failure limits must be given');
+	END IF;
+	IF p_window_s IS NULL OR p_window_s < 1 THEN
+		PERFORM scc.raise_invalid('window', 'the window must be positive');
+	END IF;
+	IF p_lockout_s IS NULL OR p_lockout_s < 1 THEN
+		PERFORM scc.raise_invalid('lockout', 'the lockout must be positive');
+	END IF;
+	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
+	v_locked := scc.throttle_locked_for(ARRAY[v_user_key, v_addr_key]);
+	IF v_locked > 0 THEN
+		RETURN QUERY SELECT v_user.pwhash, v_locked;
+		RETURN;
+	END IF;
+	PERFORM scc.throttle_fail(v_user_key, p_max_account, p_window_s,
+	    p_lockout_s);
+	PERFORM scc.throttle_fail(v_addr_key, p_max_address, p_window_s,
+	    p_lockout_s);
+	RETURN QUERY SELECT v_user.pwhash, 0;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION api.password_begin(bytea, text, int, int, int, int)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.password_begin(bytea, text, int, int, int, int)
+    TO scc_api;
+
+-- A wrong old password: already counted by password_begin, so only
+-- audited here.  The signature of 002 stands; the limits are not used.
+CREATE OR REPLACE FUNCTION api.password_failed(p_token_hash bytea,
+    p_addr text, p_max_account int, p_max_address int, p_window_s int,
+    p_lockout_s int)
+    RETURNS TABLE (rec text, locked_for int)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = scc, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_user		scc.app_user := scc.session_get(p_token_hash);
+	v_user_key	text := scc.throttle_user_key(v_user.login);
+	v_addr_key	text := scc.throttle_addr_key(p_addr);
+BEGIN
+	PERFORM scc.login_failed_audit(v_user.login, p_addr, v_user,
+	    'password change');
+	RETURN QUERY SELECT 'AUTHFAILED'::text,
+	    scc.throttle_locked_for(ARRAY[v_user_key, v_addr_key]);
+END
+$$;
+
+-- The old password could not be checked (sccd ran out of memory): take
+-- the guess back on both keys, as login_finish does.
+CREATE FUNCTION api.password_abandon(p_token_hash bytea, p_addr text)
+    RETURNS TABLE (rec text)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = scc, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_user		scc.app_user := scc.session_get(p_token_hash);
+	v_user_key	text := scc.throttle_user_key(v_user.login);
+	v_addr_key	text := scc.throttle_addr_key(p_addr);
+BEGIN
+	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
+	PERFORM scc.throttle_unfail(v_user_key);
+	PERFORM scc.throttle_unfail(v_addr_key);
+	RETURN QUERY SELECT 'ABANDONED'::text;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION api.password_abandon(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.password_abandon(bytea, text) TO scc_api;
+
+-- The right old password: as 002's password_set, and the guess is taken
+-- back: the account's count goes (it is proven), the address's loses one.
+DROP FUNCTION api.password_set(bytea, text);
+CREATE FUNCTION api.password_set(p_token_hash bytea, p_newhash text,
+    p_addr text)
+    RETURNS TABLE (rec text, ended int)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = scc, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_user		scc.app_user := scc.session_get(p_token_hash);
+	v_user_key	text := scc.throttle_user_key(v_user.login);
+	v_addr_key	text := scc.throttle_addr_key(p_addr);
+	v_ended		int;
+BEGIN
+	IF p_newhash IS NULL OR char_length(p_newhash) NOT BETWEEN 1 AND 512
+	    OR p_newhash ~ '[[:cntrl:][:space:]]' THEN
+		PERFORM scc.raise_invalid('new', 'not a password hash');
+	END IF;
+	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
+	DELETE FROM scc.login_throttle t WHERE t.key = v_user_key;
+	PERFORM scc.throttle_unfail(v_addr_key);
+	UPDATE scc.app_user u SET pwhash = p_newhash WHERE u.id = v_user.id;
+	DELETE FROM scc.session s
+	WHERE s.user_id = v_user.id AND s.token_hash <> p_token_hash;
+	GET DIAGNOSTICS v_ended = ROW_COUNT;
+	-- never the hash itself: the audit log is readable by lead officers
+	PERFORM scc.audit_add(v_user.authority_id, v_user.id, 'password',
+	    v_user.login, jsonb_build_object('sessions_ended', v_ended));
+	RETURN QUERY SELECT 'PASSWORD'::text, v_ended;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION api.password_set(bytea, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.password_set(bytea, text, text) TO scc_api;

@@ -64,6 +64,36 @@ class TestLoginFairness(unittest.TestCase):
             self.assertRegex(self.login_line(c, "r1", victim, ADMIN_PW),
                              r"^r1 NO \[LOCKED [1-9][0-9]*\] ")
 
+    def test_parallel_old_password_guesses_stop_at_the_limit(self):
+        # A stolen session used to guess its own password, on many
+        # connections at once: PASSWORD admits guesses as LOGIN does.
+        user = self.inst.add_authority("victim.pwchange")
+        first, token = self.inst.login(user, ADMIN_PW,
+                                       source="127.0.8.200")
+        first.close()
+        guessers = 10
+        conns = []
+        try:
+            for i in range(guessers):
+                c = self.inst.connect(source="127.0.8.%d" % (i + 1))
+                conns.append(c)
+                self.assertRegex(c.request("r%d" % i, "RESUME " + token)[-1],
+                                 r"^r%d OK " % i)
+            for i, c in enumerate(conns):
+                c.send("p%d PASSWORD %s %s\r\n" % (
+                    i, quote("wrong old %d" % i), quote("a new password 1")))
+            codes = []
+            for i, c in enumerate(conns):
+                done = parse_completion(c.read_until_tag("p%d" % i)[-1])
+                self.assertEqual(done["status"], "NO", done)
+                codes.append(done["code"])
+        finally:
+            for c in conns:
+                c.close()
+        self.assertLessEqual(codes.count("AUTHFAILED"), MAX_FAILURES, codes)
+        self.assertEqual(codes.count("AUTHFAILED") + codes.count("LOCKED"),
+                         guessers, codes)
+
     def test_failing_source_waits_and_others_go_first(self):
         victim = self.inst.add_authority("victim.penalty")
         bad, good = "127.0.2.1", "127.0.2.2"

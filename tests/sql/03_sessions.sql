@@ -113,8 +113,9 @@ BEGIN
 	PERFORM t.login_rec('gov.oakfield', NULL, true, 'gov3');
 	PERFORM t.check('password_begin gives the stored hash, unlocked',
 	    (SELECT pwhash = '$argon2id$gov' AND locked_for = 0
-	     FROM api.password_begin(t.tok('gov1'), '10.9.9.9')));
-	SELECT * INTO r FROM api.password_set(t.tok('gov1'), '$argon2id$new');
+	     FROM api.password_begin(t.tok('gov1'), '10.9.9.9', 3, 5, 60, 30)));
+	SELECT * INTO r FROM api.password_set(t.tok('gov1'), '$argon2id$new',
+	    '10.9.9.9');
 	PERFORM t.check('password_set reports the sessions it ended',
 	    r.rec = 'PASSWORD' AND r.ended = 2);
 	PERFORM t.check('the hash is changed',
@@ -131,9 +132,10 @@ BEGIN
 	     AND target = 'gov.oakfield'
 	     AND detail::text NOT LIKE '%argon2id%') = 1);
 	PERFORM t.expect_error('password_set refuses an empty hash',
-	    $q$SELECT api.password_set(t.tok('gov1'), '')$q$, 'SC006', 'new');
+	    $q$SELECT api.password_set(t.tok('gov1'), '', '10.9.9.9')$q$, 'SC006',
+	    'new');
 	PERFORM t.expect_error('password_set needs a live session',
-	    $q$SELECT api.password_set(t.tok('gov2'), 'x')$q$, 'SC003');
+	    $q$SELECT api.password_set(t.tok('gov2'), 'x', '10.9.9.9')$q$, 'SC003');
 END
 $$;
 
@@ -181,7 +183,8 @@ BEGIN
 END
 $$;
 
--- A wrong old password counts as a failed login, and locks like one.
+-- A wrong old password counts as a failed login, and locks like one.  The
+-- guess is counted when password_begin admits it, before sccd checks it.
 DO $$
 DECLARE
 	r	record;
@@ -189,18 +192,31 @@ BEGIN
 	PERFORM admin.user_add('Ealing', 'chair.elm', 'Cass Chair', 'governor',
 	    '100002', NULL, '$argon2id$chair');
 	PERFORM t.login_rec('chair.elm', NULL, true, 'pwguess');
+	-- (checks on a function's effects are separate statements: one
+	-- SELECT does not see what a function it calls has written)
+	PERFORM t.check('a guess is admitted',
+	    (SELECT locked_for = 0 FROM api.password_begin(t.tok('pwguess'),
+	     '10.8.8.8', 3, 5, 60, 30)));
+	PERFORM t.check('and counted before it is checked',
+	    (SELECT failures FROM scc.login_throttle
+	     WHERE key = 'user:chair.elm') = 1);
 	SELECT * INTO r FROM api.password_failed(t.tok('pwguess'), '10.8.8.8',
 	    3, 5, 60, 30);
 	PERFORM t.check('a wrong old password is refused, not yet locked',
 	    r.rec = 'AUTHFAILED' AND r.locked_for = 0);
+	PERFORM t.check('and not counted twice',
+	    (SELECT failures FROM scc.login_throttle
+	     WHERE key = 'user:chair.elm') = 1);
+	PERFORM api.password_begin(t.tok('pwguess'), '10.8.8.8', 3, 5, 60, 30);
 	PERFORM api.password_failed(t.tok('pwguess'), '10.8.8.8', 3, 5, 60, 30);
+	PERFORM api.password_begin(t.tok('pwguess'), '10.8.8.8', 3, 5, 60, 30);
 	SELECT * INTO r FROM api.password_failed(t.tok('pwguess'), '10.8.8.8',
 	    3, 5, 60, 30);
 	PERFORM t.check('the third wrong old password locks the account',
 	    r.locked_for BETWEEN 1 AND 30, r.locked_for::text);
 	PERFORM t.check('password_begin then says locked',
 	    (SELECT locked_for > 0 FROM api.password_begin(t.tok('pwguess'),
-	     '10.7.7.7')));
+	     '10.7.7.7', 3, 5, 60, 30)));
 	PERFORM t.check('and so does login_begin',
 	    (SELECT locked_for > 0 FROM api.login_begin('chair.elm', '10.7.7.7',
 	     3, 5, 60, 30)));
@@ -208,5 +224,40 @@ BEGIN
 	    (SELECT count(*) FROM scc.audit WHERE what = 'login.failed'
 	     AND target = 'chair.elm'
 	     AND detail->>'reason' = 'password change') = 3);
+END
+$$;
+
+-- Guesses of the old password sent together: each is counted as it is
+-- admitted, so no more than the limit are ever checked.  A check that
+-- could not run takes its guess back; the right password clears the count.
+DO $$
+DECLARE
+	admitted	int := 0;
+	i		int;
+BEGIN
+	PERFORM admin.user_add('Ealing', 'chair.par', 'Pat Parallel', 'governor',
+	    '100002', NULL, '$argon2id$par');
+	PERFORM t.login_rec('chair.par', NULL, true, 'pwpar');
+	PERFORM api.password_begin(t.tok('pwpar'), '10.6.6.6', 3, 50, 60, 30);
+	PERFORM t.check('a check that could not run is given up',
+	    (SELECT rec FROM api.password_abandon(t.tok('pwpar'), '10.6.6.6'))
+	    = 'ABANDONED');
+	PERFORM t.check('and its guess taken back',
+	    (SELECT failures FROM scc.login_throttle
+	     WHERE key = 'user:chair.par') = 0);
+	FOR i IN 1..10 LOOP
+		IF (SELECT locked_for FROM api.password_begin(t.tok('pwpar'),
+		    '10.6.6.6', 3, 50, 60, 30)) = 0 THEN
+			admitted := admitted + 1;
+		END IF;
+	END LOOP;
+	PERFORM t.check('of ten guesses in flight, three are admitted',
+	    admitted = 3, admitted::text);
+	PERFORM t.check('the right one, admitted before the lock, still works',
+	    (SELECT rec FROM api.password_set(t.tok('pwpar'), '$argon2id$par2',
+	     '10.6.6.6')) = 'PASSWORD');
+	PERFORM t.check('and clears the account''s count',
+	    NOT EXISTS (SELECT 1 FROM scc.login_throttle
+	     WHERE key = 'user:chair.par'));
 END
 $$;
