@@ -86,6 +86,48 @@ BEGIN ATOMIC
 END;
 REVOKE EXECUTE ON FUNCTION scc.known_addr_touch(text) FROM PUBLIC;
 
+-- Admit one guess for an account from an address: 0 when admitted, and
+-- then one failure is already counted against both keys (reaching a limit
+-- locks the key for the next admission; this one is in); else the seconds
+-- until both keys are free, and nothing is counted, so a flood against a
+-- locked key does not prolong the lock.  The lock on both keys is held to
+-- commit: admissions for one name (or one address) take turns, each seeing
+-- the count the one before left.
+CREATE FUNCTION scc.throttle_admit(p_user_key text, p_addr_key text,
+    p_max_account int, p_max_address int, p_window_s int, p_lockout_s int)
+    RETURNS int
+	LANGUAGE plpgsql
+	SET search_path = scc, pg_temp
+AS $$
+DECLARE
+	v_locked	int;
+BEGIN
+	-- NULL limits would quietly disable the throttle (NULL intervals
+	-- compare as unknown); refuse them rather than admit unthrottled.
+	IF p_max_account IS NULL OR p_max_address IS NULL THEN
+		PERFORM scc.raise_invalid('max', 'failure limits must be given');
+	END IF;
+	IF p_window_s IS NULL OR p_window_s < 1 THEN
+		PERFORM scc.raise_invalid('window', 'the window must be positive');
+	END IF;
+	IF p_lockout_s IS NULL OR p_lockout_s < 1 THEN
+		PERFORM scc.raise_invalid('lockout', 'the lockout must be positive');
+	END IF;
+	PERFORM scc.throttle_lock(p_user_key, p_addr_key);
+	v_locked := scc.throttle_locked_for(ARRAY[p_user_key, p_addr_key]);
+	IF v_locked > 0 THEN
+		RETURN v_locked;
+	END IF;
+	PERFORM scc.throttle_fail(p_user_key, p_max_account, p_window_s,
+	    p_lockout_s);
+	PERFORM scc.throttle_fail(p_addr_key, p_max_address, p_window_s,
+	    p_lockout_s);
+	RETURN 0;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION scc.throttle_admit(text, text, int, int, int, int)
+    FROM PUBLIC;
+
 -- The old login_begin only read; leaving it callable would leave a way in
 -- that counts nothing.
 DROP FUNCTION api.login_begin(text, text, int);
@@ -117,45 +159,25 @@ DECLARE
 	v_addr_failures	int;
 	v_addr_known	boolean;
 BEGIN
-	-- NULL limits would quietly disable the throttle (NULL intervals
-	-- compare as unknown); refuse them rather than admit unthrottled.
 	IF p_login IS NULL THEN
 		PERFORM scc.raise_invalid('login', 'a login is needed');
 	END IF;
-	IF p_max_account IS NULL OR p_max_address IS NULL THEN
-		PERFORM scc.raise_invalid('max', 'failure limits must be given');
-	END IF;
-	IF p_window_s IS NULL OR p_window_s < 1 THEN
-		PERFORM scc.raise_invalid('window', 'the window must be positive');
-	END IF;
-	IF p_lockout_s IS NULL OR p_lockout_s < 1 THEN
-		PERFORM scc.raise_invalid('lockout', 'the lockout must be positive');
-	END IF;
-
-	-- Held to commit: admissions for one name (or one address) take
-	-- turns, so each sees the count the one before it left.  The
-	-- statements below run in READ COMMITTED with a fresh snapshot each,
-	-- which is why this function must not be STABLE.
+	-- The address's history is read under the lock admission takes (a
+	-- transaction may take an advisory lock it holds again), before this
+	-- guess is counted.  The statements run in READ COMMITTED with a
+	-- fresh snapshot each, which is why this function must not be STABLE.
 	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
-
 	v_addr_failures := scc.throttle_failures(v_addr_key, p_window_s);
 	v_addr_known := EXISTS (SELECT 1 FROM scc.login_known_addr k
 	    WHERE k.addr = left(p_addr, 100)
 	    AND k.last_ok > now() - interval '90 days');
-	v_locked := scc.throttle_locked_for(ARRAY[v_user_key, v_addr_key]);
+	v_locked := scc.throttle_admit(v_user_key, v_addr_key, p_max_account,
+	    p_max_address, p_window_s, p_lockout_s);
 	IF v_locked > 0 THEN
 		RETURN QUERY SELECT NULL::text, v_locked, v_addr_failures,
 		    v_addr_known;
 		RETURN;
 	END IF;
-
-	-- The guess is presumed wrong until login_finish is told otherwise.
-	-- Reaching a limit here locks the key for the next admission; this
-	-- one is already in.
-	PERFORM scc.throttle_fail(v_user_key, p_max_account, p_window_s,
-	    p_lockout_s);
-	PERFORM scc.throttle_fail(v_addr_key, p_max_address, p_window_s,
-	    p_lockout_s);
 	PERFORM scc.throttle_sweep(p_window_s);
 
 	RETURN QUERY
@@ -274,28 +296,9 @@ DECLARE
 	v_user		scc.app_user := scc.session_get(p_token_hash);
 	v_user_key	text := scc.throttle_user_key(v_user.login);
 	v_addr_key	text := scc.throttle_addr_key(p_addr);
-	v_locked	int;
 BEGIN
-	IF p_max_account IS NULL OR p_max_address IS NULL THEN
-		PERFORM scc.raise_invalid('max', 'failure limits must be given');
-	END IF;
-	IF p_window_s IS NULL OR p_window_s < 1 THEN
-		PERFORM scc.raise_invalid('window', 'the window must be positive');
-	END IF;
-	IF p_lockout_s IS NULL OR p_lockout_s < 1 THEN
-		PERFORM scc.raise_invalid('lockout', 'the lockout must be positive');
-	END IF;
-	PERFORM scc.throttle_lock(v_user_key, v_addr_key);
-	v_locked := scc.throttle_locked_for(ARRAY[v_user_key, v_addr_key]);
-	IF v_locked > 0 THEN
-		RETURN QUERY SELECT v_user.pwhash, v_locked;
-		RETURN;
-	END IF;
-	PERFORM scc.throttle_fail(v_user_key, p_max_account, p_window_s,
-	    p_lockout_s);
-	PERFORM scc.throttle_fail(v_addr_key, p_max_address, p_window_s,
-	    p_lockout_s);
-	RETURN QUERY SELECT v_user.pwhash, 0;
+	RETURN QUERY SELECT v_user.pwhash, scc.throttle_admit(v_user_key,
+	    v_addr_key, p_max_account, p_max_address, p_window_s, p_lockout_s);
 END
 $$;
 REVOKE EXECUTE ON FUNCTION api.password_begin(bytea, text, int, int, int, int)

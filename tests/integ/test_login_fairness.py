@@ -30,6 +30,16 @@ def tearDownModule():
     instance.release("fairness")
 
 
+def refusal_codes(test, conns, prefix):
+    """The code of each connection's answer to request PREFIX<i>: all NO."""
+    codes = []
+    for i, c in enumerate(conns):
+        done = parse_completion(c.read_until_tag("%s%d" % (prefix, i))[-1])
+        test.assertEqual(done["status"], "NO", done)
+        codes.append(done["code"])
+    return codes
+
+
 class TestLoginFairness(unittest.TestCase):
 
     @classmethod
@@ -48,11 +58,7 @@ class TestLoginFairness(unittest.TestCase):
         try:
             for i, c in enumerate(conns):
                 c.send("g%d LOGIN %s %s\r\n" % (i, victim, quote("wrong %d" % i)))
-            codes = []
-            for i, c in enumerate(conns):
-                done = parse_completion(c.read_until_tag("g%d" % i)[-1])
-                self.assertEqual(done["status"], "NO", done)
-                codes.append(done["code"])
+            codes = refusal_codes(self, conns, "g")
         finally:
             for c in conns:
                 c.close()
@@ -82,11 +88,7 @@ class TestLoginFairness(unittest.TestCase):
             for i, c in enumerate(conns):
                 c.send("p%d PASSWORD %s %s\r\n" % (
                     i, quote("wrong old %d" % i), quote("a new password 1")))
-            codes = []
-            for i, c in enumerate(conns):
-                done = parse_completion(c.read_until_tag("p%d" % i)[-1])
-                self.assertEqual(done["status"], "NO", done)
-                codes.append(done["code"])
+            codes = refusal_codes(self, conns, "p")
         finally:
             for c in conns:
                 c.close()
