@@ -413,6 +413,63 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * The most a literal for each argument may announce: sccd refuses a bigger
+ * one before "+ OK". Every value that passes the type check must fit, or a
+ * literal accepted on the wire would be refused afterwards.
+ */
+static void
+test_arg_max(void **state)
+{
+	static const struct scp_argdef defs[] = {
+		{ "a", SCP_T_ATOM, 0, NULL },
+		{ "t", SCP_T_TEXT, 0, NULL },
+		{ "i", SCP_T_ID, 0, NULL },
+		{ "n", SCP_T_INT, 0, NULL },
+		{ "d", SCP_T_DATE, 0, NULL },
+		{ "w", SCP_T_TIME, 0, NULL },
+		{ "e", SCP_T_ENUM, 0, "on|off|sometimes" },
+		{ "l", SCP_T_LOGIN, 0, NULL },
+		{ "k", SCP_T_TOKEN, 0, NULL },
+		{ "s", SCP_T_SECRET, 0, NULL },
+		{ "b", SCP_T_BYTES, 0, NULL },
+	};
+	static const struct {
+		size_t		 def;
+		const char	*longest;	/* a longest value that passes */
+	} fits[] = {
+		{ 2, "9223372036854775807" },
+		{ 3, "-9223372036854775808" },
+		{ 4, "2026-11-28" },
+		{ 5, "2026-11-28T21:59:59.123456789+05:30" },
+		{ 6, "sometimes" },
+	};
+	struct scp_limits	 lim;
+	struct scp_item		 it;
+	char			 err[128];
+	size_t			 i;
+
+	(void)state;
+	scp_limits_default(&lim);
+	assert_int_equal(scp_arg_max(&defs[0], &lim), 256);
+	assert_int_equal(scp_arg_max(&defs[1], &lim), lim.text_max);
+	assert_int_equal(scp_arg_max(&defs[6], &lim), strlen("sometimes"));
+	assert_int_equal(scp_arg_max(&defs[7], &lim), 64);
+	assert_int_equal(scp_arg_max(&defs[8], &lim), SCP_TOKEN_LEN);
+	assert_int_equal(scp_arg_max(&defs[9], &lim), 1024);
+	/* A document is limited by the document limit, not the text one. */
+	assert_int_equal(scp_arg_max(&defs[10], &lim), lim.doc_max);
+	assert_true(scp_arg_max(&defs[10], &lim) > lim.text_max);
+	for (i = 0; i < sizeof(fits) / sizeof(fits[0]); i++) {
+		memset(&it, 0, sizeof(it));
+		it.value = (char *)(uintptr_t)fits[i].longest;
+		it.len = strlen(fits[i].longest);
+		assert_int_equal(scp_type_check(&defs[fits[i].def], &it, err,
+		    sizeof(err)), 0);
+		assert_true(it.len <= scp_arg_max(&defs[fits[i].def], &lim));
+	}
+}
+
 int
 main(void)
 {
@@ -423,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_bind_named),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_arg_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
