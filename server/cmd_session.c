@@ -84,15 +84,24 @@ op_free(struct session_op *op)
 	free(op);
 }
 
-/* Answer, free the op and end its request. */
-static void
-op_answer(struct session_op *op, enum scp_status st, enum scp_code code,
-    const char *args, const char *text)
+/*
+ * The op is done: free it and hand back its request, to be answered
+ * (request_complete, request_internal, ...) or ended.
+ */
+static struct request *
+op_release(struct session_op *op)
 {
 	struct request	*req = op->req;
 
 	op_free(op);
-	request_complete(req, st, code, args, text);
+	return req;
+}
+
+static void
+op_answer(struct session_op *op, enum scp_status st, enum scp_code code,
+    const char *args, const char *text)
+{
+	request_complete(op_release(op), st, code, args, text);
 }
 
 static void
@@ -105,20 +114,14 @@ op_fail(struct session_op *op, enum scp_code code, const char *text)
 static void
 op_internal(struct session_op *op, const char *what)
 {
-	struct request	*req = op->req;
-
-	op_free(op);
-	request_internal(req, what);
+	request_internal(op_release(op), what);
 }
 
 /* Nobody is left to answer: let everything go. */
 static void
 op_drop(struct session_op *op)
 {
-	struct request	*req = op->req;
-
-	op_free(op);
-	request_end(req);
+	request_end(op_release(op));
 }
 
 static struct conn *
@@ -146,15 +149,11 @@ op_usable(struct session_op *op, enum db_status st, const PGresult *res)
 		return false;
 	}
 	if (st == DB_UNAVAILABLE) {
-		op_fail(op, SCP_CODE_UNAVAILABLE,
-		    "database unavailable; nothing was done");
+		request_unavailable(op_release(op));
 		return false;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		struct request	*req = op->req;
-
-		op_free(op);
-		request_sql_error(req, res);
+		request_sql_error(op_release(op), res);
 		return false;
 	}
 	return true;
@@ -638,12 +637,10 @@ static void
 logout_done(void *arg, enum db_status st, const PGresult *res)
 {
 	struct session_op	*op = arg;
-	struct request		*req = op->req;
 
 	if (!op_usable(op, st, res))
 		return;
-	op_free(op);
-	logout_bye(req);
+	logout_bye(op_release(op));
 }
 
 void

@@ -306,6 +306,8 @@ dbconn_results(struct dbconn *dc)
 			r->res = NULL;
 			r->tries++;
 			pool_submit(dc->pool, r);
+			if (dc->state != DBC_READY)
+				return;	/* sending it again lost this connection */
 			continue;
 		}
 		dbreq_deliver(dc->pool, r, DB_OK);

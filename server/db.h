@@ -17,6 +17,7 @@ struct db_stmt {
 	char		 name[16];
 	char		*sql;
 	int		 nparams;
+	const char	*fn;		/* "api.whoami": the function it calls */
 };
 
 /* How to reach the database and how long to wait for it. */

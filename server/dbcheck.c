@@ -62,9 +62,6 @@ int
 dispatch_check_db(PGconn *pg, char *err, size_t errlen)
 {
 	struct db_stmt	*st;
-	const char	*p, *q;
-	char		 fn[80];
-	size_t		 len;
 	int		 i, n, rc = 0;
 
 	err[0] = '\0';
@@ -72,18 +69,12 @@ dispatch_check_db(PGconn *pg, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* Every statement is "SELECT * FROM api.fn($1, ...)". */
 	for (i = 0; i < n; i++) {
-		if ((p = strstr(st[i].sql, "api.")) == NULL ||
-		    (q = strchr(p, '(')) == NULL ||
-		    (len = (size_t)(q - p - 4)) >= sizeof(fn)) {
-			err_add(err, errlen, "a statement names no api function");
+		if (strncmp(st[i].fn, "api.", 4) != 0) {
+			err_add(err, errlen, "a statement calls outside api");
 			rc = -1;
-			continue;
-		}
-		memcpy(fn, p + 4, len);
-		fn[len] = '\0';
-		if (function_check(pg, fn, st[i].nparams, err, errlen) == -1)
+		} else if (function_check(pg, st[i].fn + 4, st[i].nparams, err,
+		    errlen) == -1)
 			rc = -1;
 	}
 	dispatch_statements_free(st, n);

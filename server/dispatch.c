@@ -34,23 +34,19 @@ static const struct handler handlers[] = {
 
 static struct route	*routes;	/* one per command, in table order */
 
+/* The api functions the session handlers call, and their arity. */
 static const struct {
-	const char	*sql;
+	const char	*fn;
 	int		 nparams;
-} session_sql[STMT_SESSION_COUNT] = {
-	[STMT_LOGIN_BEGIN] = { "SELECT * FROM api.login_begin($1, $2, $3, $4, "
-	    "$5, $6)", 6 },
-	[STMT_LOGIN_FINISH] = { "SELECT * FROM api.login_finish($1, $2, $3, $4, "
-	    "$5, $6, $7, $8, $9, $10)", 10 },
-	[STMT_SESSION_RESUME] = { "SELECT * FROM api.session_resume($1)", 1 },
-	[STMT_PASSWORD_BEGIN] = { "SELECT * FROM api.password_begin($1, $2, "
-	    "$3, $4, $5, $6)", 6 },
-	[STMT_PASSWORD_SET] = { "SELECT * FROM api.password_set($1, $2, $3)", 3 },
-	[STMT_PASSWORD_FAILED] = { "SELECT * FROM api.password_failed($1, $2, "
-	    "$3, $4, $5, $6)", 6 },
-	[STMT_PASSWORD_ABANDON] = { "SELECT * FROM api.password_abandon($1, $2)",
-	    2 },
-	[STMT_LOGOUT] = { "SELECT * FROM api.logout($1, $2)", 2 },
+} session_fn[STMT_SESSION_COUNT] = {
+	[STMT_LOGIN_BEGIN] =		{ "api.login_begin", 6 },
+	[STMT_LOGIN_FINISH] =		{ "api.login_finish", 10 },
+	[STMT_SESSION_RESUME] =		{ "api.session_resume", 1 },
+	[STMT_PASSWORD_BEGIN] =		{ "api.password_begin", 6 },
+	[STMT_PASSWORD_SET] =		{ "api.password_set", 3 },
+	[STMT_PASSWORD_FAILED] =	{ "api.password_failed", 6 },
+	[STMT_PASSWORD_ABANDON] =	{ "api.password_abandon", 2 },
+	[STMT_LOGOUT] =			{ "api.logout", 2 },
 };
 
 static const struct handler *
@@ -132,40 +128,36 @@ dispatch_route(const struct scp_cmd *cmd)
 	return &routes[cmd - scp_commands];
 }
 
+/* Statement index: "SELECT * FROM fn($1, ..., $nparams)". */
 static int
-stmt_set(struct db_stmt *st, int index, const char *sql, int nparams)
+stmt_set(struct db_stmt *st, int index, const char *fn, int nparams)
 {
+	struct scp_buf	b = { NULL, 0, 0 };
+	int		i;
+
 	(void)snprintf(st->name, sizeof(st->name), "s%d", index);
 	st->nparams = nparams;
-	return (st->sql = strdup(sql)) == NULL ? -1 : 0;
-}
-
-/* "SELECT * FROM fn($1, ..., $n)": the session first, then each argument. */
-static char *
-stmt_sql_for(const struct route *r)
-{
-	const struct scp_cmd	*cmd = r->cmd;
-	struct scp_buf		 b = { NULL, 0, 0 };
-	size_t			 i;
-
-	if (scp_buf_printf(&b, "SELECT * FROM %s($1", r->sqlfn) == -1)
+	st->fn = fn;
+	st->sql = NULL;
+	if (scp_buf_printf(&b, "SELECT * FROM %s(", fn) == -1)
 		goto fail;
-	for (i = 0; i < cmd->nargs; i++)
-		if (scp_buf_printf(&b, ", $%zu", i + 2) == -1)
+	for (i = 1; i <= nparams; i++)
+		if (scp_buf_printf(&b, i == 1 ? "$%d" : ", $%d", i) == -1)
 			goto fail;
 	if (scp_buf_addstr(&b, ")") == -1)
 		goto fail;
-	return b.data;
+	st->sql = b.data;
+	return 0;
 fail:
 	scp_buf_free(&b);
-	return NULL;
+	return -1;
 }
 
+/* Session statements first, then one per command without a handler. */
 int
 dispatch_statements(struct db_stmt **out, int *count)
 {
 	struct db_stmt	*st;
-	char		*sql;
 	size_t		 i;
 	int		 n = 0;
 
@@ -173,19 +165,16 @@ dispatch_statements(struct db_stmt **out, int *count)
 	if (st == NULL)
 		return -1;
 	for (i = 0; i < STMT_SESSION_COUNT; i++, n++)
-		if (stmt_set(&st[n], n, session_sql[i].sql,
-		    session_sql[i].nparams) == -1)
+		if (stmt_set(&st[n], n, session_fn[i].fn,
+		    session_fn[i].nparams) == -1)
 			goto fail;
 	for (i = 0; i < scp_ncommands; i++) {
 		if (routes[i].handler != NULL)
 			continue;
-		if ((sql = stmt_sql_for(&routes[i])) == NULL)
+		/* The session, then each declared argument. */
+		if (stmt_set(&st[n], n, routes[i].sqlfn,
+		    (int)scp_commands[i].nargs + 1) == -1)
 			goto fail;
-		if (stmt_set(&st[n], n, sql, (int)scp_commands[i].nargs + 1) == -1) {
-			free(sql);
-			goto fail;
-		}
-		free(sql);
 		n++;
 	}
 	*out = st;

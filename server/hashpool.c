@@ -215,18 +215,14 @@ hashpool_submit(struct hashpool *hp, struct hash_job *job)
 	int	rc = -1;
 
 	pthread_mutex_lock(&hp->lock);
-	if (hp->stopping || job->class < 0 || job->class >= HASH_CLASSES)
-		;
-	else if (job->class != HASH_PENALISED) {
+	if (!hp->stopping && (job->class != HASH_PENALISED ||
+	    hp->npenalised < hp->queue_max)) {
 		STAILQ_INSERT_TAIL(&hp->queue[job->class], job, entry);
-		rc = 0;
-	} else if (hp->npenalised < hp->queue_max) {
-		STAILQ_INSERT_TAIL(&hp->queue[job->class], job, entry);
-		hp->npenalised++;
+		if (job->class == HASH_PENALISED)
+			hp->npenalised++;
+		pthread_cond_signal(&hp->cond);
 		rc = 0;
 	}
-	if (rc == 0)
-		pthread_cond_signal(&hp->cond);
 	pthread_mutex_unlock(&hp->lock);
 	return rc;
 }
