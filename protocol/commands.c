@@ -27,25 +27,273 @@ static const struct scp_argdef logout_args[] = {
 	{ "scope",	SCP_T_ENUM,	SCP_ARG_POSITIONAL,	"all" },
 };
 
+/*
+ * Every listing ends with these two, so a page is asked for the same way
+ * everywhere and the api function always receives them last.
+ */
+#define PAGING \
+	{ "limit",	SCP_T_INT,	0,	NULL }, \
+	{ "after",	SCP_T_ID,	0,	NULL }
+
+#define LEVELS		"green|amber|red"
+#define YESNO		"yes|no"
+#define PHASES		"nursery|primary|secondary|all_through|special|pru"
+#define OFSTED		"outstanding|good|requires_improvement|" \
+			"serious_weaknesses|special_measures|none"
+#define STAGES		"identified|engagement|in_programme|review|extended|" \
+			"intervention|exited|closed"
+#define ROLES		"lead_officer|link_partner|headteacher|governor"
+
+#define LEAD		SCP_ROLE_LEAD_OFFICER
+#define LEAD_LINK	(SCP_ROLE_LEAD_OFFICER | SCP_ROLE_LINK_PARTNER)
+#define ALL		SCP_ROLES_ALL
+
+static const struct scp_argdef school_list_args[] = {
+	{ "level",	SCP_T_ENUM,	0,		LEVELS },
+	{ "at_risk",	SCP_T_ENUM,	0,		YESNO },
+	PAGING
+};
+
+static const struct scp_argdef school_args[] = {
+	{ "school",	SCP_T_ID,	REQ_POS,		NULL },
+};
+
+static const struct scp_argdef school_add_args[] = {
+	{ "urn",	SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "name",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "phase",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	PHASES },
+	{ "ofsted",	SCP_T_ENUM,	0,			OFSTED },
+};
+
+static const struct scp_argdef level_set_args[] = {
+	{ "school",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "level",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	LEVELS },
+	{ "reason",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+};
+
+static const struct scp_argdef risk_set_args[] = {
+	{ "school",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "area",	SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "rating",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	LEVELS },
+	{ "term",	SCP_T_ATOM,	0,			NULL },
+	{ "note",	SCP_T_TEXT,	0,			NULL },
+};
+
+static const struct scp_argdef risk_list_args[] = {
+	{ "school",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "term",	SCP_T_ATOM,	0,			NULL },
+	PAGING
+};
+
+static const struct scp_argdef paging_args[] = {
+	PAGING
+};
+
+static const struct scp_argdef area_add_args[] = {
+	{ "area",	SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "title",	SCP_T_TEXT,	0,			NULL },
+};
+
+static const struct scp_argdef area_preset_args[] = {
+	{ "preset",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	"ealing|hackney" },
+};
+
+static const struct scp_argdef alert_raise_args[] = {
+	{ "school",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "area",	SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "text",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "severity",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	"low|medium|high" },
+};
+
+static const struct scp_argdef alert_list_args[] = {
+	{ "school",	SCP_T_ID,	0,	NULL },
+	{ "status",	SCP_T_ENUM,	0,	"open|resolved|referred" },
+	PAGING
+};
+
+static const struct scp_argdef alert_resolve_args[] = {
+	{ "alert",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "note",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "outcome",	SCP_T_ENUM,	0,			"resolved|referred" },
+};
+
+static const struct scp_argdef programme_args[] = {
+	{ "programme",	SCP_T_ATOM,	REQ_POS,		NULL },
+};
+
+static const struct scp_argdef programme_set_args[] = {
+	{ "programme",	SCP_T_ATOM,	REQ_POS,		NULL },
+	{ "setting",	SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "value",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+};
+
+static const struct scp_argdef programme_add_args[] = {
+	{ "name",	SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "title",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "from",	SCP_T_ATOM,	0,			NULL },
+};
+
+static const struct scp_argdef case_open_args[] = {
+	{ "school",	  SCP_T_ID,	REQ_POS,		NULL },
+	{ "programme",	  SCP_T_ATOM,	SCP_ARG_REQUIRED,	NULL },
+	{ "reason",	  SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "link_partner", SCP_T_LOGIN,	0,			NULL },
+	{ "lead",	  SCP_T_LOGIN,	0,			NULL },
+};
+
+static const struct scp_argdef case_list_args[] = {
+	{ "stage",	SCP_T_ENUM,	0,	STAGES },
+	{ "school",	SCP_T_ID,	0,	NULL },
+	PAGING
+};
+
+static const struct scp_argdef case_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,		NULL },
+};
+
+static const struct scp_argdef case_stage_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "stage",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	STAGES },
+	{ "reason",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+};
+
+static const struct scp_argdef user_add_args[] = {
+	{ "login",	SCP_T_LOGIN,	SCP_ARG_REQUIRED,	NULL },
+	{ "name",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "role",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	ROLES },
+	{ "school",	SCP_T_ID,	0,			NULL },
+	{ "email",	SCP_T_ATOM,	0,			NULL },
+};
+
+static const struct scp_argdef user_list_args[] = {
+	{ "role",	SCP_T_ENUM,	0,	ROLES },
+	{ "school",	SCP_T_ID,	0,	NULL },
+	PAGING
+};
+
+static const struct scp_argdef user_args[] = {
+	{ "user",	SCP_T_LOGIN,	REQ_POS,		NULL },
+};
+
+static const struct scp_argdef assign_args[] = {
+	{ "user",	SCP_T_LOGIN,	REQ_POS,		NULL },
+	{ "school",	SCP_T_ID,	SCP_ARG_REQUIRED,	NULL },
+	{ "remove",	SCP_T_ENUM,	0,			YESNO },
+};
+
+static const struct scp_argdef audit_list_args[] = {
+	{ "case",	SCP_T_ID,	0,	NULL },
+	{ "user",	SCP_T_LOGIN,	0,	NULL },
+	{ "from",	SCP_T_DATE,	0,	NULL },
+	PAGING
+};
+
 const struct scp_cmd scp_commands[] = {
-	{ "CAPABILITY", SCP_CMD_PREAUTH, SCP_ROLES_ALL,
+	{ "CAPABILITY", SCP_CMD_PREAUTH | SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "list what this server speaks", NULL, 0 },
-	{ "NOOP", SCP_CMD_PREAUTH, SCP_ROLES_ALL,
+	{ "NOOP", SCP_CMD_PREAUTH | SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "do nothing; keeps the connection alive", NULL, 0 },
-	{ "LOGIN", SCP_CMD_PREAUTH, SCP_ROLES_ALL,
+	{ "LOGIN", SCP_CMD_PREAUTH | SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "log in with a user name and password",
 	    login_args, NARGS(login_args) },
-	{ "RESUME", SCP_CMD_PREAUTH, SCP_ROLES_ALL,
+	{ "RESUME", SCP_CMD_PREAUTH | SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "carry on a session with its token",
 	    resume_args, NARGS(resume_args) },
-	{ "WHOAMI", 0, SCP_ROLES_ALL,
+	{ "WHOAMI", SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "show who this session belongs to", NULL, 0 },
-	{ "PASSWORD", 0, SCP_ROLES_ALL,
+	{ "PASSWORD", SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "change your password; ends your other sessions",
 	    password_args, NARGS(password_args) },
-	{ "LOGOUT", SCP_CMD_PREAUTH, SCP_ROLES_ALL,
+	{ "LOGOUT", SCP_CMD_PREAUTH | SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "end this session, or every session with 'all'",
 	    logout_args, NARGS(logout_args) },
+
+	/* Schools, levels, risk and alerts. */
+	{ "SCHOOL LIST", SCP_CMD_PAGED, ALL,
+	    "list the schools you can see",
+	    school_list_args, NARGS(school_list_args) },
+	{ "SCHOOL SHOW", 0, ALL,
+	    "one school with its level history, risks this term and open alerts",
+	    school_args, NARGS(school_args) },
+	{ "SCHOOL ADD", 0, LEAD,
+	    "add a school to your authority",
+	    school_add_args, NARGS(school_add_args) },
+	{ "LEVEL SET", 0, LEAD,
+	    "set a school's level of support, with the reason",
+	    level_set_args, NARGS(level_set_args) },
+	{ "RISK SET", 0, LEAD_LINK,
+	    "rate one risk area of a school for a term",
+	    risk_set_args, NARGS(risk_set_args) },
+	{ "RISK LIST", SCP_CMD_PAGED, ALL,
+	    "a school's risk ratings for a term (default: this term)",
+	    risk_list_args, NARGS(risk_list_args) },
+	{ "AREA LIST", SCP_CMD_PAGED, ALL,
+	    "the risk areas your authority rates",
+	    paging_args, NARGS(paging_args) },
+	{ "AREA ADD", 0, LEAD,
+	    "add a risk area of your authority's own",
+	    area_add_args, NARGS(area_add_args) },
+	{ "AREA PRESET", 0, LEAD,
+	    "rate by a preset set of areas (ealing: nine areas; hackney: services)",
+	    area_preset_args, NARGS(area_preset_args) },
+	{ "ALERT RAISE", 0, LEAD_LINK,
+	    "raise a concern about a school from a service area",
+	    alert_raise_args, NARGS(alert_raise_args) },
+	{ "ALERT LIST", SCP_CMD_PAGED, ALL,
+	    "list alerts (default: all you can see)",
+	    alert_list_args, NARGS(alert_list_args) },
+	{ "ALERT RESOLVE", 0, LEAD_LINK,
+	    "resolve an alert, or refer it back to its source, with a note",
+	    alert_resolve_args, NARGS(alert_resolve_args) },
+
+	/* Programmes and cases. */
+	{ "PROGRAMME LIST", SCP_CMD_PAGED, ALL,
+	    "the programmes your authority runs, with their settings",
+	    paging_args, NARGS(paging_args) },
+	{ "PROGRAMME SHOW", 0, ALL,
+	    "one programme and its settings",
+	    programme_args, NARGS(programme_args) },
+	{ "PROGRAMME SET", 0, LEAD,
+	    "change one setting of a programme",
+	    programme_set_args, NARGS(programme_set_args) },
+	{ "PROGRAMME ADD", 0, LEAD,
+	    "add a programme of your own, optionally copying another's settings",
+	    programme_add_args, NARGS(programme_add_args) },
+	{ "CASE OPEN", 0, LEAD,
+	    "open a case for a school in a programme",
+	    case_open_args, NARGS(case_open_args) },
+	{ "CASE LIST", SCP_CMD_PAGED, ALL,
+	    "list the cases you can see",
+	    case_list_args, NARGS(case_list_args) },
+	{ "CASE SHOW", 0, ALL,
+	    "one case and the decisions that moved it",
+	    case_args, NARGS(case_args) },
+	{ "CASE STAGE", 0, LEAD,
+	    "move a case to its next stage, with the reason",
+	    case_stage_args, NARGS(case_stage_args) },
+	{ "DASHBOARD", SCP_CMD_PAGED, ALL,
+	    "one line per school you can see: level, risks, concern, case",
+	    paging_args, NARGS(paging_args) },
+
+	/* Users and the audit log. */
+	{ "USER ADD", 0, LEAD,
+	    "add a user; their one-time password is shown once",
+	    user_add_args, NARGS(user_add_args) },
+	{ "USER LIST", SCP_CMD_PAGED, LEAD,
+	    "list your authority's users",
+	    user_list_args, NARGS(user_list_args) },
+	{ "USER DISABLE", 0, LEAD,
+	    "disable a user; their sessions end at once",
+	    user_args, NARGS(user_args) },
+	{ "ASSIGN", 0, LEAD,
+	    "assign a link partner to a school (remove=yes takes it back)",
+	    assign_args, NARGS(assign_args) },
+	{ "AUDIT LIST", SCP_CMD_PAGED, LEAD,
+	    "the audit log, newest first",
+	    audit_list_args, NARGS(audit_list_args) },
+	{ "AUDIT VERIFY", 0, LEAD,
+	    "check your authority's audit chain from its first entry",
+	    NULL, 0 },
 };
 
 const size_t scp_ncommands = NARGS(scp_commands);

@@ -48,6 +48,10 @@ struct scp_argdef {
 };
 
 #define SCP_CMD_PREAUTH		0x01	/* allowed before login */
+#define SCP_CMD_SESSION		0x02	/* a session command: runs before the
+					   one-time password is changed */
+#define SCP_CMD_PAGED		0x04	/* a listing: its last two arguments
+					   are limit= and after= */
 
 /*
  * What both sides need to know of a command. How sccd carries it out (an
@@ -56,7 +60,12 @@ struct scp_argdef {
 struct scp_cmd {
 	const char		*name;		/* "WHOAMI", "MINUTES CONFIRM" */
 	unsigned		 flags;
-	unsigned		 roles;		/* SCP_ROLE_* allowed once logged in */
+	/*
+	 * The roles the command is meant for: what the client offers and
+	 * documents. sccd does not refuse by it: the api function decides,
+	 * so that an id the caller may not see is NOTFOUND whatever the role.
+	 */
+	unsigned		 roles;
 	const char		*help;		/* one line */
 	const struct scp_argdef	*args;
 	size_t			 nargs;

@@ -225,11 +225,6 @@ dispatch_allowed(const struct conn *c, const struct scp_cmd *cmd,
 		*text = "log in first";
 		return false;
 	}
-	if (c->authed && !(cmd->roles & c->role)) {
-		*code = SCP_CODE_FORBIDDEN;
-		*text = "your role may not do that";
-		return false;
-	}
 	return true;
 }
 
