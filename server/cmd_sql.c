@@ -15,8 +15,8 @@
 #include "loop.h"
 #include "request.h"
 
-static int
-write_row(struct scp_buf *b, const PGresult *res, int row)
+int
+cmd_sql_row(struct scp_buf *b, const PGresult *res, int row)
 {
 	int	col, ncols = PQnfields(res);
 
@@ -62,7 +62,7 @@ sql_done(void *arg, enum db_status st, const PGresult *res)
 	b = conn_scratch(c);
 	nrows = PQntuples(res);
 	for (row = 0; row < nrows; row++)
-		if (write_row(b, res, row) == -1)
+		if (cmd_sql_row(b, res, row) == -1)
 			break;
 	if (row < nrows) {
 		scp_buf_reset(b);

@@ -30,6 +30,7 @@ static const struct handler handlers[] = {
 	{ "RESUME",	cmd_resume,	cmd_session_abort,	"resumed" },
 	{ "PASSWORD",	cmd_password,	cmd_session_abort,	"password changed" },
 	{ "LOGOUT",	cmd_logout,	cmd_session_abort,	"logged out" },
+	{ "USER ADD",	cmd_user_add,	NULL,			"user added" },
 };
 
 static struct route	*routes;	/* one per command, in table order */
@@ -47,6 +48,7 @@ static const struct {
 	[STMT_PASSWORD_FAILED] =	{ "api.password_failed", 6 },
 	[STMT_PASSWORD_ABANDON] =	{ "api.password_abandon", 2 },
 	[STMT_LOGOUT] =			{ "api.logout", 2 },
+	[STMT_USER_ADD] =		{ "api.user_add", 7 },
 };
 
 static const struct handler *

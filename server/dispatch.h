@@ -23,6 +23,7 @@ enum session_stmt {
 	STMT_PASSWORD_FAILED,
 	STMT_PASSWORD_ABANDON,
 	STMT_LOGOUT,
+	STMT_USER_ADD,
 	STMT_SESSION_COUNT
 };
 
@@ -57,7 +58,11 @@ void	cmd_resume(struct request *);
 void	cmd_password(struct request *);
 void	cmd_logout(struct request *);
 void	cmd_session_abort(struct request *);
+/* cmd_user.c */
+void	cmd_user_add(struct request *);
 /* cmd_sql.c */
 void	cmd_sql(struct request *);
+/* Append one row of an api function's result as a record; -1: no memory. */
+int	cmd_sql_row(struct scp_buf *, const PGresult *, int row);
 
 #endif

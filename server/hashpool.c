@@ -66,6 +66,13 @@ hash_job_run(struct hashpool *hp, struct hash_job *job)
 	const char	*against = job->stored != NULL ? job->stored : hp->dummy;
 	bool		 match;
 
+	/* A password made by the server (USER ADD): nothing to verify. */
+	if (job->hash_only) {
+		job->result = hash_password(job->password, job->newhash) == 0 ?
+		    HASH_MATCH : HASH_ERROR;
+		explicit_bzero(job->password, strlen(job->password));
+		return;
+	}
 	if (pwcheck(against, job->password, &match) == -1) {
 		log_warnx("a password could not be checked (out of memory, or "
 		    "a stored hash that is not argon2id)");

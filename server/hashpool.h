@@ -44,6 +44,7 @@ struct hash_job {
 	char			*stored;	/* hash to verify against; NULL: unknown user */
 	char			*password;	/* wiped by the worker */
 	char			*newpass;	/* if set and verified: hash it too; wiped */
+	bool			 hash_only;	/* no check: hash password into newhash */
 	enum hash_class		 class;
 	enum hash_result	 result;
 	char			 newhash[crypto_pwhash_STRBYTES];
