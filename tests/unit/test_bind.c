@@ -470,6 +470,48 @@ test_arg_max(void **state)
 	}
 }
 
+/*
+ * The table's own rules: a listing ends with limit= and after= (the api
+ * function takes them last), nothing else has them, every command that is
+ * not a session command is for at least one role, and names are unique.
+ */
+static void
+test_table(void **state)
+{
+	const struct scp_cmd	*cmd;
+	size_t			 i, j, n;
+	bool			 paging;
+
+	(void)state;
+	for (i = 0; i < scp_ncommands; i++) {
+		cmd = &scp_commands[i];
+		n = cmd->nargs;
+		paging = n >= 2 &&
+		    strcmp(cmd->args[n - 2].name, "limit") == 0 &&
+		    cmd->args[n - 2].type == SCP_T_INT &&
+		    strcmp(cmd->args[n - 1].name, "after") == 0 &&
+		    cmd->args[n - 1].type == SCP_T_ID;
+		if (paging != ((cmd->flags & SCP_CMD_PAGED) != 0))
+			fail_msg("%s: a listing, and only a listing, ends with "
+			    "limit= and after=", cmd->name);
+		for (j = 0; j < n; j++)
+			if (!(cmd->args[j].flags & SCP_ARG_POSITIONAL) &&
+			    (cmd->args[j].flags & SCP_ARG_REQUIRED) &&
+			    paging && j >= n - 2)
+				fail_msg("%s: paging arguments are optional",
+				    cmd->name);
+		assert_true(cmd->roles != 0);
+		assert_non_null(cmd->help);
+		for (j = 0; j < i; j++)
+			if (strcmp(scp_commands[j].name, cmd->name) == 0)
+				fail_msg("%s is in the table twice", cmd->name);
+	}
+	cmd = scp_cmd_byname("school list");
+	assert_non_null(cmd);
+	assert_true(cmd->flags & SCP_CMD_PAGED);
+	assert_false(scp_cmd_byname("school show")->flags & SCP_CMD_PAGED);
+}
+
 int
 main(void)
 {
@@ -481,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_arg_max),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
