@@ -1,0 +1,88 @@
+"""The demo authority of `sccd init --demo`: believable casework, seen
+through each role.
+
+It is what a person trying scc meets first, so it has to show the
+product: a dozen schools across the three levels, this term's risk with
+one shared concern, alerts, cases of every preset programme at several
+stages, and users of every role who each see their own part of it.
+"""
+
+import unittest
+
+import instance
+from scc_driver import parse_fields
+
+DEMO_PW = instance.DEMO_PASSWORD
+
+
+def records(lines, kind):
+    return [parse_fields(line) for line in lines
+            if line.startswith("* %s " % kind)]
+
+
+class TestDemoCasework(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = instance.shared()
+
+    def session(self, user, password=DEMO_PW):
+        conn, _ = self.inst.login(user, password)
+        self.addCleanup(conn.close)
+        return conn
+
+    def ok(self, conn, tag, text):
+        lines = conn.request(tag, text)
+        self.assertTrue(lines[-1].startswith(tag + " OK"), lines)
+        return lines
+
+    def test_lead_officer_sees_the_whole_authority(self):
+        c = self.session(self.inst.admin, instance.ADMIN_PASSWORD)
+        schools = records(self.ok(c, "d1", "DASHBOARD"), "SCHOOL")
+        self.assertEqual(len(schools), 12)
+        levels = {s["level"] for s in schools}
+        self.assertEqual(levels, {"green", "amber", "red"})
+        concerns = [s for s in schools if s["shared_concern"] == "yes"]
+        self.assertEqual([s["name"] for s in concerns], ["Oakfield Primary"])
+
+        cases = records(self.ok(c, "d2", "CASE LIST"), "CASE")
+        programmes = {k["programme"] for k in cases}
+        self.assertEqual(programmes, {"securing_good", "iop",
+                                      "ofsted_category"})
+        self.assertGreaterEqual(len({k["stage"] for k in cases}), 4)
+        exited = [k for k in cases if k["stage"] == "exited"]
+        self.assertTrue(exited and "monitoring_until" in exited[0], cases)
+
+        alerts = records(self.ok(c, "d3", "ALERT LIST status=open"),
+                         "ALERT")
+        self.assertGreaterEqual(len(alerts), 2)
+        verify = records(self.ok(c, "d4", "AUDIT VERIFY"), "AUDIT")
+        self.assertGreater(int(verify[0]["verified"]), 50)
+
+    def test_each_role_sees_its_part(self):
+        seen = {}
+        for user in ("link.partner", "head.oakfield", "chair.oakfield",
+                     "head.riverside"):
+            c = self.session(user)
+            seen[user] = {s["urn"] for s in
+                          records(self.ok(c, "s1", "SCHOOL LIST"), "SCHOOL")}
+        self.assertEqual(seen["head.oakfield"], {"100101"})
+        self.assertEqual(seen["chair.oakfield"], {"100101"})
+        self.assertEqual(seen["head.riverside"], {"100102"})
+        # The link partner has the schools of the cases they work on.
+        self.assertIn("100101", seen["link.partner"])
+        self.assertLess(len(seen["link.partner"]), 12)
+
+    def test_headteacher_reads_their_case_history(self):
+        c = self.session("head.oakfield")
+        school = records(self.ok(c, "h1", "SCHOOL LIST"), "SCHOOL")[0]
+        shown = self.ok(c, "h2", "SCHOOL SHOW %s" % school["id"])
+        self.assertTrue(records(shown, "LEVEL"))
+        self.assertEqual(len(records(shown, "RISK")), 3)
+        case = self.ok(c, "h3", "CASE SHOW %s" % school["case"])
+        stages = [d["to"] for d in records(case, "DECISION")]
+        self.assertEqual(stages, ["identified", "engagement", "in_programme"])
+
+
+if __name__ == "__main__":
+    unittest.main()
