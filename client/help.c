@@ -14,8 +14,8 @@
 
 static const char synopsis[] =
 "usage: scc [-H host] [-p port] [--ca file] [-u user] [--format table|tsv|json]\n"
-"           command [argument ...]\n"
-"       scc help\n";
+"           command [operand ...] [--name value ...]\n"
+"       scc help [noun [verb]]\n";
 
 static const char manual_head[] =
 "\n"
@@ -25,6 +25,31 @@ static const char manual_head[] =
 "terminal, scc opens an interactive shell that keeps one connection.\n"
 "\n"
 "COMMANDS\n";
+
+static const char manual_work[] =
+"\n"
+"  Work commands come from the protocol's command table; 'scc help NOUN\n"
+"  [VERB]' shows one with its arguments. Each argument can be given as\n"
+"  --name value (or --name=value); operands fill the arguments in the\n"
+"  order the table declares them, positional ones first, then the named\n"
+"  ones not given as --name (so 'scc level set 3 red --reason ...' is\n"
+"  LEVEL SET 3 level=red reason=...). A plural noun lists ('scc cases'),\n"
+"  a noun and an id shows ('scc case 7'). Arguments are checked before\n"
+"  anything is sent: a wrong one is a usage error.\n"
+"\n"
+"  Listings take --limit N and --after ID for one page; without either,\n"
+"  scc follows every page and shows them all.\n"
+"\n"
+"  --format table shows a listing as aligned columns, RAG levels coloured\n"
+"  on a terminal (unless NO_COLOR is set); an answer of several record\n"
+"  types shows each type under its name. tsv: a header row, then one row\n"
+"  per record, a blank line between record types. json: a listing is an\n"
+"  array of objects; any other answer is an object keyed by record type in\n"
+"  lower case (\"school\", \"level\"), each an array of objects. Ids and\n"
+"  counts are numbers, yes/no are true/false, a field not sent is null.\n"
+"\n"
+"  'user add' prints the new user's one-time password once, on standard\n"
+"  output (in json and tsv, as the secret record).\n";
 
 static const char manual_tail[] =
 "\n"
@@ -37,7 +62,8 @@ static const char manual_tail[] =
 "  -p, --port PORT       server port (default 7144)\n"
 "      --ca FILE         CA certificate(s) that sign the server's certificate;\n"
 "                        without it the system trust store is used\n"
-"  -u, --user LOGIN      user for 'scc login'\n"
+"  -u, --user LOGIN      user for 'scc login'; for a command with a user\n"
+"                        argument ('scc audit'), that argument\n"
 "      --format FORMAT   table (default), tsv (a header row, then one row per\n"
 "                        record) or json\n"
 "      --all             with logout: end every session of the user\n"
@@ -67,20 +93,20 @@ static const char manual_tail[] =
 "      the session token written by 'scc login'. It must be readable by\n"
 "      you alone; scc refuses a token file others could read.\n"
 "\n"
+"IMPORT\n"
+"  'scc school import FILE.csv' adds the schools of a CSV export of Get\n"
+"  Information about Schools (columns URN, EstablishmentName and\n"
+"  \"PhaseOfEducation (name)\"; or simply urn, name, phase). Phases map to\n"
+"  ours; a special school or pupil referral unit is told by its type of\n"
+"  establishment. Each row is one SCHOOL ADD, sent in batches; a school\n"
+"  already there is skipped, a row that cannot be read is reported with\n"
+"  its line. The exit status is 0 when every row was added or already\n"
+"  there, 1 otherwise.\n"
+"\n"
 "EXIT STATUS\n"
 "  0 done; 1 the server refused (NO or BAD); 2 usage error; 3 connection\n"
 "  or TLS failure; 4 not logged in or the session expired.\n"
 "\n";
-
-static void
-commands_text(FILE *fp)
-{
-	size_t	 i;
-
-	for (i = 0; client_cmds[i].name != NULL; i++)
-		fprintf(fp, "  %-24s %s\n", client_cmds[i].synopsis,
-		    client_cmds[i].help);
-}
 
 void
 help_usage(FILE *fp)
@@ -156,7 +182,8 @@ help_full(FILE *fp)
 {
 	fputs(synopsis, fp);
 	fputs(manual_head, fp);
-	commands_text(fp);
+	help_commands(fp, false);
+	fputs(manual_work, fp);
 	fputs(manual_tail, fp);
 	help_protocol(fp);
 }
@@ -164,6 +191,9 @@ help_full(FILE *fp)
 int
 cmd_help(struct client *cl, const struct cmdline *cmd)
 {
+	if (cmd->argc > 1)
+		return help_topic(stdout, cmd->argc - 1, cmd->argv + 1) == 0 ?
+		    SCC_EXIT_OK : SCC_EXIT_USAGE;
 	help_full(stdout);
 	return SCC_EXIT_OK;
 }

@@ -23,41 +23,74 @@ const struct client_cmd client_cmds[] = {
 	{ "raw",	cmd_raw,	"raw",
 	    "send protocol lines from standard input, print every answer",
 	    false },
-	{ "help",	cmd_help,	"help",
-	    "this text", true },
+	{ "help",	cmd_help,	"help [NOUN [VERB]]",
+	    "this text, or one command's arguments", true },
+	{ "school import", cmd_school_import, "school import FILE.csv",
+	    "add the schools of a GIAS (DfE register) CSV export", true },
 	{ NULL,		NULL,		NULL,	NULL,	false }
 };
 
+/* One-word names match the first word; two-word names the first two. */
 const struct client_cmd *
-client_cmd_find(const char *name)
+client_cmd_find(int argc, char *const *argv, int *words)
 {
-	size_t	 i;
+	const char	*name, *sp;
+	size_t		 i, len;
 
-	for (i = 0; client_cmds[i].name != NULL; i++)
-		if (strcmp(client_cmds[i].name, name) == 0)
+	for (i = 0; argc > 0 && client_cmds[i].name != NULL; i++) {
+		name = client_cmds[i].name;
+		if ((sp = strchr(name, ' ')) == NULL) {
+			if (strcmp(name, argv[0]) == 0) {
+				*words = 1;
+				return &client_cmds[i];
+			}
+			continue;
+		}
+		len = (size_t)(sp - name);
+		if (argc >= 2 && strlen(argv[0]) == len &&
+		    strncmp(name, argv[0], len) == 0 &&
+		    strcmp(sp + 1, argv[1]) == 0) {
+			*words = 2;
 			return &client_cmds[i];
+		}
+	}
 	return NULL;
+}
+
+/* Options of the command line that belong to no command: a usage error. */
+static bool
+stray_options(const struct cmdline *cmd)
+{
+	if (cmd->nopts == 0)
+		return false;
+	warnx("no option --%s here; try scc help", cmd->opts[0].name);
+	return true;
 }
 
 static int
 run_command(struct client *cl, const struct cmdline *cmd)
 {
 	const struct client_cmd	*c;
+	int			 words;
 
 	if (cmd->argc == 0) {
+		if (stray_options(cmd))
+			return SCC_EXIT_USAGE;
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 			return shell_run(cl);
 		help_usage(stderr);
 		return SCC_EXIT_USAGE;
 	}
-	if ((c = client_cmd_find(cmd->argv[0])) == NULL) {
-		warnx("unknown command \"%s\"; try scc help", cmd->argv[0]);
-		return SCC_EXIT_USAGE;
-	}
-	if (cmd->all && c->run != cmd_logout) {
+	c = client_cmd_find(cmd->argc, cmd->argv, &words);
+	if (cmd->all && (c == NULL || c->run != cmd_logout)) {
 		warnx("--all goes with logout only");
 		return SCC_EXIT_USAGE;
 	}
+	/* Not one of ours: a command of the protocol's table, or nothing. */
+	if (c == NULL)
+		return cmd_generated(cl, cmd);
+	if (stray_options(cmd))
+		return SCC_EXIT_USAGE;
 	return c->run(cl, cmd);
 }
 
@@ -79,10 +112,20 @@ main(int argc, char **argv)
 		help_usage(stderr);
 		return SCC_EXIT_USAGE;
 	}
-	if (cmd.help || (cmd.argc > 0 && strcmp(cmd.argv[0], "help") == 0)) {
-		help_full(stdout);
+	if (cmd.argc > 0 && strcmp(cmd.argv[0], "help") == 0) {
+		r = cmd_help(NULL, &cmd);
 		cmdline_free(&cmd);
-		return SCC_EXIT_OK;
+		return r;
+	}
+	if (cmd.help) {
+		/* "scc school add --help": that command's help. */
+		r = SCC_EXIT_OK;
+		if (cmd.argc == 0)
+			help_full(stdout);
+		else if (help_topic(stdout, cmd.argc, cmd.argv) == -1)
+			r = SCC_EXIT_USAGE;
+		cmdline_free(&cmd);
+		return r;
 	}
 	if (cmd.version) {
 		printf("scc %s (%s)\n", PACKAGE_VERSION,

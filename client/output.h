@@ -6,6 +6,7 @@
 #ifndef SCC_OUTPUT_H
 #define SCC_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -19,9 +20,26 @@
  */
 char	*output_escape(const char *, size_t max);
 
+/* True when RAG levels may be coloured: a terminal, and no NO_COLOR. */
+bool	 output_colour(FILE *);
+
 /* One record as "field  value" lines, a header and a row, or an object. */
 int	 output_record(FILE *, enum out_format, const struct record *);
-/* Several records as columns, rows, or an array of objects. */
-int	 output_records(FILE *, enum out_format, const struct record *, size_t);
+
+/*
+ * The records of an answer, grouped by type in the order the types first
+ * came, each group by its type's description:
+ * - table: a listing's records as aligned columns; otherwise a group of
+ *   one record as "field  value" lines, of several as columns. Groups after
+ *   the first follow a blank line and their type's name.
+ * - tsv: each group a header row, then its rows; groups apart by a blank
+ *   line.
+ * - json: a listing is an array of objects; any other answer an object
+ *   keyed by record type in lower case ("school", "level"), each an array
+ *   of objects. Numbers are numbers, yes/no are true/false, and a described
+ *   field that is absent is null.
+ */
+int	 output_answer(FILE *, enum out_format, bool colour,
+	    const struct record *, size_t, bool listing);
 
 #endif /* SCC_OUTPUT_H */

@@ -226,6 +226,17 @@ await(struct conn *c, const char *tag, struct reply *rep, bool want_continue)
 	}
 }
 
+/* The request's line end, once; -1 when building it ran out of memory. */
+static int
+request_finish(struct request *req)
+{
+	if (req->failed || scp_buf_addstr(&req->buf, "\r\n") == -1) {
+		warnx("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int
 request_call(struct conn *c, struct request *req, struct reply *rep)
 {
@@ -233,10 +244,8 @@ request_call(struct conn *c, struct request *req, struct reply *rep)
 	size_t			 start = 0, end, i;
 
 	memset(rep, 0, sizeof(*rep));
-	if (req->failed || scp_buf_addstr(&req->buf, "\r\n") == -1) {
-		warnx("out of memory");
+	if (request_finish(req) == -1)
 		return -1;
-	}
 	for (i = 0; i <= req->npauses; i++) {
 		end = i < req->npauses ? req->pauses[i] : req->buf.len;
 		if (conn_send(c, req->buf.data + start, end - start) == -1)
@@ -249,6 +258,25 @@ request_call(struct conn *c, struct request *req, struct reply *rep)
 			return r == AWAIT_DONE ? 0 : -1;
 	}
 	return await(c, req->tag, rep, false) == AWAIT_DONE ? 0 : -1;
+}
+
+int
+request_send(struct conn *c, struct request *req)
+{
+	if (req->npauses > 0) {
+		warnx("a value too large to send without waiting");
+		return -1;
+	}
+	if (request_finish(req) == -1)
+		return -1;
+	return conn_send(c, req->buf.data, req->buf.len);
+}
+
+int
+request_await(struct conn *c, const char *tag, struct reply *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	return await(c, tag, rep, false) == AWAIT_DONE ? 0 : -1;
 }
 
 void

@@ -48,6 +48,15 @@ void		 request_free(struct request *);
  */
 int		 request_call(struct conn *, struct request *, struct reply *);
 
+/*
+ * Pipelining: send a request without waiting (it must have no value large
+ * enough to need the server's "+"), and later collect the answer of the
+ * request with this tag. Answers come in the order requests were sent, so
+ * they are awaited in that order. -1 when the connection failed.
+ */
+int		 request_send(struct conn *, struct request *);
+int		 request_await(struct conn *, const char *tag, struct reply *);
+
 void		 reply_free(struct reply *);
 /* The first record of this type, or NULL. */
 const struct record *reply_record(const struct reply *, const char *type);

@@ -29,26 +29,39 @@ struct client {
 	bool			 in_shell;
 };
 
+/* "--name value" for the command, not for scc: an argument of the command. */
+struct cmdopt {
+	char		*name;		/* lower case, '-' made '_'; owned */
+	const char	*value;		/* in the caller's argv */
+};
+
 /* A command line cut into options and operands. */
 struct cmdline {
 	struct settings	  flags;	/* settings given as flags */
 	bool		  all;		/* logout --all */
 	bool		  help;
 	bool		  version;
-	int		  argc;		/* the command word and its operands */
-	char		**argv;
+	int		  argc;		/* the command words and operands */
+	char		**argv;		/* owned array, NULL-terminated */
+	struct cmdopt	 *opts;		/* the command's own options, in order */
+	size_t		  nopts;
+	const char	 *user_arg;	/* -u as given: a command's user= may take it */
 };
 
+typedef int	client_run_fn(struct client *, const struct cmdline *);
+
 struct client_cmd {
-	const char	*name;
-	int		(*run)(struct client *, const struct cmdline *);
+	const char	*name;		/* one word, or two ("school import") */
+	client_run_fn	*run;
 	const char	*synopsis;
 	const char	*help;
 	bool		 in_shell;	/* offered by the interactive shell */
 };
 
 extern const struct client_cmd	client_cmds[];
-const struct client_cmd	*client_cmd_find(const char *);
+/* The hand-written command named by the first one or two words. */
+const struct client_cmd	*client_cmd_find(int argc, char *const *argv,
+			    int *words);
 
 /* cmdline.c */
 int	 cmdline_parse(struct cmdline *, int, char **);	/* -1: usage error */
@@ -65,6 +78,10 @@ void	 client_warn_text(const char *prefix, const char *text);
 void	 help_usage(FILE *);
 void	 help_full(FILE *);
 void	 help_protocol(FILE *);
+void	 help_commands(FILE *, bool in_shell);
+int	 help_topic(FILE *, int argc, char *const *argv);
+struct scp_cmd;
+void	 help_usage_of(FILE *, const struct scp_cmd *);
 
 /* the commands */
 int	 cmd_help(struct client *, const struct cmdline *);
@@ -72,11 +89,19 @@ int	 cmd_login(struct client *, const struct cmdline *);
 int	 cmd_logout(struct client *, const struct cmdline *);
 int	 cmd_whoami(struct client *, const struct cmdline *);
 int	 cmd_raw(struct client *, const struct cmdline *);
+int	 cmd_school_import(struct client *, const struct cmdline *);
+/* gen_run.c: any command of the protocol's table, as a person types it */
+int	 cmd_generated(struct client *, const struct cmdline *);
 
 /* raw.c: a line ending in "{N}" or "{N+}" announces N octets */
 bool	 raw_literal_at_end(const char *, size_t, uint64_t *size, bool *sync);
 
 /* shell.c */
 int	 shell_run(struct client *);
+/* shell_complete.c: tab completion from the command table */
+void	 shell_complete_init(void);
+/* The completions of the word being typed, for the words before it. */
+char	**shell_candidates(int argc, char *const *argv, const char *word);
+void	 shell_candidates_free(char **);
 
 #endif /* SCC_H */

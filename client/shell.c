@@ -79,16 +79,12 @@ shell_check(struct client *cl)
 static void
 shell_help(void)
 {
-	size_t	 i;
-
 	printf("Commands:\n");
-	for (i = 0; client_cmds[i].name != NULL; i++)
-		if (client_cmds[i].in_shell)
-			printf("  %-24s %s\n", client_cmds[i].synopsis,
-			    client_cmds[i].help);
-	printf("  %-24s %s\n", ".REQUEST", "send one protocol request "
+	help_commands(stdout, true);
+	printf("  %-34s %s\n", ".REQUEST", "send one protocol request "
 	    "(the tag is added)");
-	printf("  %-24s %s\n\n", "quit", "leave the shell");
+	printf("  %-34s %s\n\n", "quit", "leave the shell");
+	printf("Tab completes command words, --names and their choices.\n\n");
 	help_protocol(stdout);
 }
 
@@ -171,10 +167,31 @@ line_settings(struct client *cl, const struct cmdline *cmd,
 	return 0;
 }
 
+/* The hand-written command of this line, or cmd_generated for the rest. */
+static client_run_fn *
+line_command(const struct cmdline *cmd)
+{
+	const struct client_cmd	*c;
+	int			 words;
+
+	if ((c = client_cmd_find(cmd->argc, cmd->argv, &words)) == NULL)
+		return cmd_generated;
+	if (!c->in_shell) {
+		warnx("%s: not a shell command; try help", cmd->argv[0]);
+		return NULL;
+	}
+	if (cmd->nopts > 0) {
+		warnx("no option --%s here; try help %s", cmd->opts[0].name,
+		    c->name);
+		return NULL;
+	}
+	return c->run;
+}
+
 static void
 shell_command(struct client *cl, char *line)
 {
-	const struct client_cmd	*c;
+	client_run_fn		*run;
 	const struct settings	*base = cl->set;
 	struct cmdline		 cmd;
 	struct settings		 set;
@@ -189,17 +206,22 @@ shell_command(struct client *cl, char *line)
 	words[n + 1] = NULL;
 	if (cmdline_parse(&cmd, n + 1, words) == -1)
 		return;
-	if (cmd.argc == 0)
+	if (cmd.argc == 0 && !cmd.help)
 		warnx("options alone do nothing; add a command");
+	else if (cmd.argc > 0 && strcmp(cmd.argv[0], "help") == 0 &&
+	    cmd.argc > 1)
+		(void)help_topic(stdout, cmd.argc - 1, cmd.argv + 1);
+	else if (cmd.help && cmd.argc > 0)
+		(void)help_topic(stdout, cmd.argc, cmd.argv);
 	else if (cmd.help || strcmp(cmd.argv[0], "help") == 0)
 		shell_help();
-	else if ((c = client_cmd_find(cmd.argv[0])) == NULL || !c->in_shell)
-		warnx("%s: not a shell command; try help", cmd.argv[0]);
-	else if (cmd.all && c->run != cmd_logout)
+	else if ((run = line_command(&cmd)) == NULL)
+		;	/* line_command() said why */
+	else if (cmd.all && run != cmd_logout)
 		warnx("--all goes with logout only");
 	else if (line_settings(cl, &cmd, &set) == 0) {
 		cl->set = &set;
-		(void)c->run(cl, &cmd);
+		(void)run(cl, &cmd);
 		cl->set = base;
 		settings_free(&set);
 	}
@@ -229,6 +251,7 @@ shell_run(struct client *cl)
 
 	cl->in_shell = true;
 	using_history();
+	shell_complete_init();
 	stifle_history(SHELL_HISTORY);
 	printf("scc shell for %s port %s: type help for the commands, quit "
 	    "to leave\n", cl->set->host, cl->set->port);

@@ -1,0 +1,113 @@
+/*
+ * The record types of PROTOCOL.md 4.2 and WHOAMI's USER. A type missing
+ * here is printed generically (its fields as they come, all text); a field
+ * missing from a description is not printed, as the protocol asks of
+ * fields a client does not know.
+ */
+#include <strings.h>
+
+#include "describe.h"
+
+#define T	COL_TEXT
+#define N	COL_NUMBER
+#define B	COL_BOOL
+#define RAG	COL_RAG
+#define DESC(type, cols)	{ type, cols, sizeof(cols) / sizeof(cols[0]) }
+
+/* DASHBOARD adds risks, alerts, review_due and overdue to SCHOOL LIST's. */
+static const struct col school[] = {
+	{ "id", N }, { "urn", T }, { "name", T }, { "phase", T },
+	{ "level", RAG }, { "ofsted", T }, { "case", N }, { "stage", T },
+	{ "shared_concern", B }, { "risks", N }, { "alerts", N },
+	{ "review_due", T }, { "overdue", B },
+};
+
+static const struct col level[] = {
+	{ "school", N }, { "level", RAG }, { "reason", T }, { "by", T },
+	{ "at", T },
+};
+
+static const struct col risk[] = {
+	{ "id", N }, { "school", N }, { "term", T }, { "area", T },
+	{ "rating", RAG }, { "note", T }, { "by", T }, { "at", T },
+};
+
+static const struct col area[] = {
+	{ "id", N }, { "area", T }, { "title", T },
+};
+
+static const struct col alert[] = {
+	{ "id", N }, { "school", N }, { "area", T }, { "severity", T },
+	{ "text", T }, { "status", T }, { "note", T }, { "by", T }, { "at", T },
+	{ "closed_by", T }, { "closed_at", T },
+};
+
+/* reviews is a list ("12,18,24"), so text; cadences and visits are words. */
+static const struct col programme[] = {
+	{ "id", N }, { "name", T }, { "title", T }, { "reviews", T },
+	{ "max_months", N }, { "extension_months", N },
+	{ "post_exit_terms", N }, { "cadence_green", T },
+	{ "cadence_amber", T }, { "cadence_red", T }, { "visits", T },
+	{ "warning_after_terms", N }, { "budget", B },
+	{ "proforma", N }, { "proforma_days", T },
+	{ "agenda", N }, { "agenda_days", T },
+	{ "documents", N }, { "documents_days", T },
+	{ "reception", N }, { "reception_days", T },
+	{ "minutes", N }, { "minutes_days", T },
+};
+
+static const struct col casework[] = {
+	{ "id", N }, { "school", N }, { "programme", T }, { "stage", T },
+	{ "lead", T }, { "link_partner", T }, { "opened", T },
+	{ "entered", T }, { "review_due", T }, { "limit", T },
+	{ "overdue", B }, { "extended", B }, { "monitoring_until", T },
+	{ "reason", T },
+};
+
+static const struct col decision[] = {
+	{ "case", N }, { "from", T }, { "to", T }, { "reason", T },
+	{ "by", T }, { "at", T },
+};
+
+/* authority comes in WHOAMI's answer only. */
+static const struct col user[] = {
+	{ "id", N }, { "login", T }, { "name", T }, { "role", T },
+	{ "school", N }, { "email", T }, { "schools", T }, { "disabled", B },
+	{ "one_time", B }, { "authority", T },
+};
+
+static const struct col secret[] = {
+	{ "password", T },
+};
+
+/* AUDIT LIST's entries, then what AUDIT VERIFY answers in the same type. */
+static const struct col audit[] = {
+	{ "id", N }, { "at", T }, { "user", T }, { "what", T },
+	{ "target", T }, { "detail", T }, { "hash", T },
+	{ "verified", N }, { "first", N }, { "last", N },
+};
+
+static const struct rec_desc descriptions[] = {
+	DESC("SCHOOL", school),
+	DESC("LEVEL", level),
+	DESC("RISK", risk),
+	DESC("AREA", area),
+	DESC("ALERT", alert),
+	DESC("PROGRAMME", programme),
+	DESC("CASE", casework),
+	DESC("DECISION", decision),
+	DESC("USER", user),
+	DESC("SECRET", secret),
+	DESC("AUDIT", audit),
+};
+
+const struct rec_desc *
+describe_find(const char *type)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(descriptions) / sizeof(descriptions[0]); i++)
+		if (strcasecmp(descriptions[i].type, type) == 0)
+			return &descriptions[i];
+	return NULL;
+}

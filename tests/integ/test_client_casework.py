@@ -1,0 +1,418 @@
+"""scc's generated commands against a real sccd: the work commands as a
+person types them, listings in each format and across pages, usage errors
+caught before connecting, and scc school import of a GIAS export.
+
+Each test class works in an authority of its own (sccd authority add), so
+its schools and cases are the only ones its lead officer sees.
+"""
+
+import json
+import os
+import pty
+import subprocess
+import tempfile
+import unittest
+
+import instance
+import test_client
+from test_client import ClientCase, Home
+
+inst = None
+PW = instance.ADMIN_PASSWORD
+
+GIAS_HEADER = ("URN,LA (name),EstablishmentName,TypeOfEstablishment (name),"
+               "EstablishmentTypeGroup (name),PhaseOfEducation (name)\r\n")
+
+
+def setUpModule():
+    global inst
+    inst = instance.default()
+    test_client.inst = inst      # ClientCase.home() makes homes for it
+
+
+def gias_row(urn, name, type_, group, phase):
+    def q(v):
+        if any(c in v for c in ',"\r\n'):
+            return '"' + v.replace('"', '""') + '"'
+        return v
+    return ",".join(q(v) for v in (str(urn), "Test Borough", name, type_,
+                                   group, phase)) + "\r\n"
+
+
+def write_csv(home, name, text, bom=True):
+    path = os.path.join(home.dir, name)
+    with open(path, "wb") as f:
+        if bom:
+            f.write(b"\xef\xbb\xbf")
+        f.write(text.encode("utf-8"))
+    return path
+
+
+class Authority(ClientCase):
+    """A lead officer of a new authority, logged in once for the class."""
+
+    lead = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lead = inst.add_authority("cw.%s" % cls.__name__.lower()[:40])
+        cls.lhome = Home(inst)
+        r = cls.lhome.login(cls.lead, PW)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lhome.remove()
+
+    def scc(self, *args, code=0, **kw):
+        r = self.lhome.run(*args, **kw)
+        self.assertExit(r, code)
+        return r
+
+    def json(self, *args):
+        return json.loads(self.scc("--format", "json", *args).out)
+
+    def add_school(self, urn, name, phase="primary"):
+        d = self.json("school", "add", "--urn", str(urn), "--name", name,
+                      "--phase", phase)
+        return d["school"][0]["id"]
+
+
+class TestListings(Authority):
+    """150 schools: more than one page of the default limit (100)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rows = "".join(gias_row(500000 + i, "Paged School %03d" % i,
+                                "Community school",
+                                "Local authority maintained schools",
+                                "Primary") for i in range(150))
+        path = write_csv(cls.lhome, "many.csv", GIAS_HEADER + rows)
+        r = cls.lhome.run("school", "import", path, timeout=120)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+
+    def test_follows_every_page(self):
+        schools = self.json("schools")
+        self.assertEqual(len(schools), 150)
+        ids = [s["id"] for s in schools]
+        self.assertEqual(ids, sorted(ids))
+        self.assertEqual(len(set(ids)), 150)
+        r = self.scc("schools")
+        lines = [l for l in r.out.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 151, r.out[-500:])   # a header, 150 rows
+
+    def test_one_page_when_asked(self):
+        first = self.json("schools", "--limit", "7")
+        self.assertEqual(len(first), 7)
+        nxt = self.json("schools", "--limit=7", "--after", str(first[-1]["id"]))
+        self.assertEqual(len(nxt), 7)
+        self.assertGreater(nxt[0]["id"], first[-1]["id"])
+        # --after alone is one page of the default limit.
+        self.assertEqual(len(self.json("schools", "--after",
+                                       str(first[-1]["id"]))), 100)
+
+    def test_json_typed(self):
+        s = self.json("schools")[0]
+        self.assertIsInstance(s["id"], int)
+        self.assertIsInstance(s["urn"], str)           # a code, not a number
+        self.assertIn(s["shared_concern"], (True, False))
+        self.assertEqual(s["level"], "green")
+        # Described fields the server did not send are null.
+        self.assertIn("case", s)
+        self.assertIsNone(s["case"])
+
+    def test_tsv(self):
+        r = self.scc("--format", "tsv", "schools")
+        lines = r.out.splitlines()
+        header = lines[0].split("\t")
+        self.assertEqual(header[:4], ["id", "urn", "name", "phase"])
+        self.assertEqual(len(lines), 151)
+        self.assertTrue(all(len(l.split("\t")) == len(header)
+                            for l in lines[1:]))
+        self.assertNotIn("\x1b", r.out)
+
+    def test_table_no_colour_in_a_pipe(self):
+        r = self.scc("schools")
+        self.assertTrue(r.out.startswith("id "))
+        self.assertNotIn("\x1b", r.out)
+
+    def run_on_terminal(self, *args, **env):
+        master, slave = pty.openpty()
+        try:
+            argv = [instance.SCC, "-H", "localhost", "-p", str(inst.port),
+                    "--ca", inst.ca] + list(args)
+            p = subprocess.run(argv, stdout=slave, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL,
+                               env=self.lhome.env(**env), timeout=30)
+            os.close(slave)
+            slave = None
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return p.returncode, out.decode("utf-8", "replace")
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+
+    def test_rag_colour_on_a_terminal(self):
+        code, out = self.run_on_terminal("schools", "--limit", "3")
+        self.assertEqual(code, 0, out)
+        self.assertIn("\x1b[32mgreen\x1b[0m", out)
+        env = {"NO_COLOR": "1"}
+        code, out = self.run_on_terminal("schools", "--limit", "3", **env)
+        self.assertEqual(code, 0, out)
+        self.assertIn("green", out)
+        self.assertNotIn("\x1b[", out)
+
+    def test_audit_pages_newest_first(self):
+        # 150 imports wrote 150 entries: AUDIT LIST pages backwards.
+        audit = self.json("audit")
+        ids = [a["id"] for a in audit]
+        self.assertGreaterEqual(len(ids), 150)
+        self.assertEqual(ids, sorted(set(ids), reverse=True))
+
+    def test_dashboard(self):
+        rows = self.json("dashboard")
+        self.assertEqual(len(rows), 150)
+        self.assertIsInstance(rows[0]["risks"], int)
+
+
+class TestWork(Authority):
+    """The aliases and verbs of the issue, one after another."""
+
+    def test_school_level_risk(self):
+        sid = self.add_school(610001, "Risky Primary")
+        r = self.scc("school", str(sid))
+        self.assertIn("Risky Primary", r.out)
+        self.scc("level", "set", str(sid), "red", "--reason", "results fell")
+        self.scc("risk", "set", str(sid), "attainment", "red",
+                 "--note", "KS2 down")
+        self.scc("risk", "set", str(sid), "finance", "amber")
+        risks = self.json("risks", str(sid))
+        self.assertEqual({(x["area"], x["rating"]) for x in risks},
+                         {("attainment", "red"), ("finance", "amber")})
+        term = risks[0]["term"]
+        self.assertEqual(len(self.json("risks", str(sid), "--term", term)), 2)
+        self.assertEqual(self.json("risks", str(sid), "--term",
+                                   "2001-autumn"), [])
+        shown = self.json("school", str(sid))
+        self.assertEqual(shown["school"][0]["level"], "red")
+        self.assertEqual(shown["level"][-1]["reason"], "results fell")
+        self.assertEqual(len(shown["risk"]), 2)
+        self.assertTrue(shown["school"][0]["shared_concern"])
+        # In a table the other record types follow under their names.
+        r = self.scc("school", str(sid))
+        self.assertIn("\nLEVEL\n", r.out)
+        self.assertIn("\nRISK\n", r.out)
+
+    def test_case_open_stage_show(self):
+        sid = self.add_school(610002, "Case Primary")
+        d = self.json("case", "open", str(sid), "--programme",
+                      "securing_good", "--reason", "two reds, one amber")
+        cid = d["case"][0]["id"]
+        self.assertEqual(d["case"][0]["stage"], "identified")
+        self.scc("case", "stage", str(cid), "engagement", "--reason",
+                 "head agreed")
+        shown = self.json("case", str(cid))
+        self.assertEqual(shown["case"][0]["stage"], "engagement")
+        self.assertEqual([x["to"] for x in shown["decision"]],
+                         ["identified", "engagement"])
+        self.assertIn(cid, [c["id"] for c in self.json("cases")])
+        self.assertEqual([c["id"] for c in
+                          self.json("cases", "--stage", "engagement")], [cid])
+        r = self.scc("case", str(cid))
+        self.assertIn("\nDECISION\n", r.out)
+        # A move the workflow forbids is the server's NO: exit 1.
+        self.scc("case", "stage", str(cid), "exited", "--reason", "x",
+                 code=1)
+
+    def test_users_assign_and_one_time_password(self):
+        sid = self.add_school(610003, "Assigned Primary")
+        login = "lp.%s" % self.lead.replace(".", "")[:20]
+        r = self.scc("user", "add", "--login", login, "--name",
+                     "Link Partner", "--role", "link_partner")
+        self.assertRegex(r.out, r"one-time password for %s: \S+"
+                         % login.replace(".", r"\."))
+        self.assertEqual(r.out.count("one-time password"), 1)
+        self.assertIn(login, [u["login"] for u in self.json("users")])
+        self.scc("assign", login, "--school", str(sid))
+        users = {u["login"]: u for u in self.json("users")}
+        self.assertEqual(users[login]["schools"], str(sid))
+        self.scc("assign", login, "--school", str(sid), "--remove", "yes")
+        # JSON keeps the secret as a record, for scripts.
+        d = self.json("user", "add", "--login", login + "2", "--name", "Two",
+                      "--role", "link_partner")
+        self.assertTrue(d["secret"][0]["password"])
+        self.assertIs(d["user"][0]["one_time"], True)
+
+    def test_programmes_areas_alerts_audit(self):
+        names = [p["name"] for p in self.json("programmes")]
+        self.assertIn("securing_good", names)
+        p = self.json("programme", "securing_good")
+        self.assertIsInstance(p["programme"][0]["max_months"], int)
+        self.assertIn("attainment", [a["area"] for a in self.json("areas")])
+        sid = self.add_school(610004, "Alert Primary")
+        self.scc("alert", "raise", str(sid), "--area", "safeguarding",
+                 "--text", "a concern, with a comma", "--severity", "high")
+        alerts = self.json("alerts", "--school", str(sid))
+        self.assertEqual(alerts[0]["text"], "a concern, with a comma")
+        audit = self.json("audit")
+        self.assertTrue(audit)
+        self.assertIsInstance(audit[0]["id"], int)
+        self.assertGreater(audit[0]["id"], audit[-1]["id"])   # newest first
+        v = self.json("audit", "verify")
+        self.assertIsInstance(v["audit"][0]["verified"], int)
+        self.assertIn("verified", self.scc("audit", "verify").out)
+
+    def test_text_values_with_quotes_and_lines(self):
+        name = 'St "Quoted" School\\ with a backslash'
+        sid = self.add_school(610005, name)
+        self.assertEqual(self.json("school", str(sid))["school"][0]["name"],
+                         name)
+        reason = "line one\nline two"
+        self.scc("level", "set", str(sid), "amber", "--reason", reason)
+        levels = self.json("school", str(sid))["level"]
+        self.assertEqual(levels[-1]["reason"], reason)
+
+
+class TestUsage(ClientCase):
+    """Usage errors are found before connecting: a dead port proves it."""
+
+    def run_dead(self, *args):
+        h = self.home()
+        r = h.run("-H", "localhost", "-p", str(instance.free_port()),
+                  "--ca", inst.ca, *args, flags=False)
+        return r
+
+    def test_usage_errors_exit_2(self):
+        cases = [
+            (("school", "add", "--urn", "1", "--name", "X"), "missing --phase"),
+            (("school", "add", "--urn", "1", "--name", "X", "--phase",
+              "university"), "--phase: one of"),
+            (("schools", "--colour", "red"), "no option --colour"),
+            (("case", "stage", "7", "engagement", "why", "extra"),
+             "too many operands"),
+            (("case", "stage", "seven", "engagement", "--reason", "x"),
+             "not an id"),
+            (("level", "set", "3", "--level", "red", "--level", "amber",
+              "--reason", "x"), "given twice"),
+            (("frobnicate",), "unknown command"),
+            (("school",), "needs a verb"),
+            (("schools", "--limit", "many"), "not an integer"),
+            (("whoami", "--urn", "1"), "no option --urn"),
+        ]
+        for args, message in cases:
+            r = self.run_dead(*args)
+            self.assertExit(r, 2)
+            self.assertIn(message, r.err, args)
+
+    def test_valid_command_goes_on(self):
+        # The same with a valid command gets past the checks, to the
+        # session (none is kept for that port): not a usage error.
+        r = self.run_dead("school", "add", "--urn", "1", "--name", "X",
+                          "--phase", "primary")
+        self.assertExit(r, 4)
+        self.assertIn("not logged in", r.err)
+
+    def test_help(self):
+        h = self.home()
+        r = h.run("help")
+        self.assertExit(r, 0)
+        for words in ("school add --urn", "schools", "case stage CASE",
+                      "audit verify", "school import FILE.csv"):
+            self.assertIn(words, r.out)
+        r = h.run("help", "school", "add")
+        self.assertExit(r, 0)
+        self.assertIn("--phase", r.out)
+        self.assertIn("nursery|primary|secondary", r.out)
+        r = h.run("school", "add", "--help")
+        self.assertExit(r, 0)
+        self.assertIn("SCHOOL ADD", r.out)
+        r = h.run("help", "risk")
+        self.assertExit(r, 0)
+        self.assertIn("RISK SET", r.out)
+        self.assertIn("RISK LIST", r.out)
+        self.assertExit(h.run("help", "nothing", "here"), 2)
+
+
+class TestImport(Authority):
+
+    def test_gias_export(self):
+        text = GIAS_HEADER + "".join([
+            gias_row(700001, "Smith, Jones and \"Partners\" Primary",
+                     "Community school", "Local authority maintained schools",
+                     "Primary"),
+            gias_row(700002, "Hill Special School", "Community special school",
+                     "Special schools", "Not applicable"),
+            gias_row(700003, "Valley Unit", "Pupil referral unit",
+                     "Local authority maintained schools", "Not applicable"),
+            gias_row(700004, "Middle School", "Academy converter",
+                     "Academies", "Middle deemed secondary"),
+            gias_row(700005, "Northgate All-Through", "Academy converter",
+                     "Academies", "All-through"),
+            gias_row(700001, "Smith Again", "Community school",
+                     "Local authority maintained schools", "Primary"),
+            gias_row("70000x", "Bad URN", "Community school", "x", "Primary"),
+            gias_row(700006, "College", "Further education", "Colleges",
+                     "16 plus"),
+            "700007,Short row\r\n",
+            '700008,Test Borough,"Unclosed,x,y,Primary\r\n',
+        ])
+        h = self.lhome
+        path = write_csv(h, "gias.csv", text)
+        r = h.run("school", "import", path)
+        self.assertExit(r, 1)
+        self.assertIn("line 7: URN 700001 already present", r.out)
+        self.assertIn("line 8: malformed: URN \"70000x\"", r.out)
+        self.assertIn("line 9: malformed: phase \"16 plus\"", r.out)
+        self.assertIn("line 10: malformed: 2 fields where the header has 6",
+                      r.out)
+        self.assertIn("line 11: malformed: a quoted field is not closed",
+                      r.out)
+        self.assertIn("added 5, already present 1, malformed 4", r.out)
+        # Reported in the file's order.
+        lines = [l for l in r.out.splitlines() if l.startswith("line ")]
+        self.assertEqual(lines, sorted(lines, key=lambda l:
+                                       int(l.split()[1].rstrip(":"))))
+        schools = {s["urn"]: s for s in self.json("schools")}
+        self.assertEqual(schools["700001"]["name"],
+                         'Smith, Jones and "Partners" Primary')
+        self.assertEqual(schools["700002"]["phase"], "special")
+        self.assertEqual(schools["700003"]["phase"], "pru")
+        self.assertEqual(schools["700004"]["phase"], "secondary")
+        self.assertEqual(schools["700005"]["phase"], "all_through")
+        # Again: everything there already is not a failure.
+        clean = GIAS_HEADER + gias_row(700001, "Same", "Community school",
+                                       "x", "Primary")
+        r = h.run("school", "import", write_csv(h, "again.csv", clean))
+        self.assertExit(r, 0)
+        self.assertIn("added 0, already present 1, malformed 0", r.out)
+
+    def test_simple_headers_no_bom(self):
+        h = self.lhome
+        path = write_csv(h, "simple.csv", "Urn,Name,Phase\n"
+                         "710001,Simple Nursery,nursery\n"
+                         "710002,\"Simple, Secondary\",Secondary\n", bom=False)
+        r = h.run("school", "import", path)
+        self.assertExit(r, 0)
+        self.assertIn("added 2, already present 0, malformed 0", r.out)
+
+    def test_not_an_export(self):
+        h = self.lhome
+        self.assertExit(h.run("school", "import",
+                              os.path.join(h.dir, "missing.csv")), 2)
+        r = h.run("school", "import", write_csv(h, "bad.csv", "a,b\n1,2\n"))
+        self.assertExit(r, 2)
+        self.assertIn("no URN column", r.err)
+
+
+if __name__ == "__main__":
+    unittest.main()
