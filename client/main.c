@@ -20,6 +20,8 @@ const struct client_cmd client_cmds[] = {
 	    "end the session (--all: every session of yours)", true },
 	{ "whoami",	cmd_whoami,	"whoami",
 	    "show who the session belongs to", true },
+	{ "password",	cmd_password,	"password",
+	    "choose a new password (first thing after a one-time one)", true },
 	{ "raw",	cmd_raw,	"raw",
 	    "send protocol lines from standard input, print every answer",
 	    false },

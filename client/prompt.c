@@ -44,6 +44,12 @@ read_line_fd(int fd, char *buf, size_t size)
 	return 0;
 }
 
+bool
+prompt_interactive(void)
+{
+	return isatty(STDIN_FILENO) != 0;
+}
+
 int
 prompt_read(const char *prompt, bool echo, char *buf, size_t size)
 {

@@ -11,6 +11,9 @@
 
 #define PROMPT_PASSWORD_MAX	1024	/* octets, as the server allows */
 
+/* True when prompts go to a person at a terminal, not a script. */
+bool	 prompt_interactive(void);
+
 /* 0 with the line in buf (no newline); -1 after saying why. */
 int	 prompt_read(const char *prompt, bool echo, char *buf, size_t size);
 

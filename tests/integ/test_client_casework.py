@@ -253,6 +253,34 @@ class TestWork(Authority):
         self.assertTrue(d["secret"][0]["password"])
         self.assertIs(d["user"][0]["one_time"], True)
 
+    def test_new_user_changes_the_one_time_password(self):
+        sid = self.add_school(610009, "New Head Primary")
+        login = "nh.%s" % self.lead.replace(".", "")[:20]
+        d = self.json("user", "add", "--login", login, "--name", "New Head",
+                      "--role", "headteacher", "--school", str(sid))
+        secret = d["secret"][0]["password"]
+        home = Home(inst)
+        self.addCleanup(home.remove)
+        r = home.login(login, secret)
+        self.assertExit(r, 0)
+        r = home.run("schools")
+        self.assertExit(r, 1)
+        self.assertIn("FORBIDDEN", r.err)
+        self.assertIn("PASSWORD", r.err)
+        # A script gives each password once; too short is refused unsent.
+        r = home.run("password", stdin="%s\nshort\n" % secret)
+        self.assertExit(r, 2)
+        r = home.run("password", stdin="%s\nmy own new password\n" % secret)
+        self.assertExit(r, 0)
+        self.assertIn("password changed", r.out)
+        # The session that changed it goes on, now allowed to work.
+        r = home.run("--format", "json", "schools")
+        self.assertExit(r, 0)
+        self.assertEqual([s["id"] for s in json.loads(r.out)], [sid])
+        r = home.run("password", stdin="wrong old one\nanother new one\n")
+        self.assertExit(r, 1)
+        self.assertIn("AUTHFAILED", r.err)
+
     def test_programmes_areas_alerts_audit(self):
         names = [p["name"] for p in self.json("programmes")]
         self.assertIn("securing_good", names)
