@@ -65,6 +65,7 @@
 enum mode {
 	MODE_TOKEN,	/* log in, print a token and its hash */
 	MODE_RATE,	/* closed-loop requests on every session */
+	MODE_ONCE,	/* one request on one session; print the answer */
 	MODE_IDLE,	/* hold sessions open, weigh the server */
 	MODE_STORM,	/* bad logins beside NOOP sessions */
 	MODE_ATTACK	/* attackers beside one real user's logins */
@@ -164,6 +165,7 @@ struct bench {
 	atomic_bool		 user_drained;	/* no login in flight in DRAIN */
 	atomic_size_t		 settled;	/* up or failed while opening */
 	atomic_size_t		 up;
+	atomic_bool		 once_done;	/* once: the answer is in */
 };
 
 struct samples {
@@ -174,6 +176,7 @@ struct samples {
 
 struct stats {
 	uint64_t	 requests;	/* OK answers during RUN */
+	uint64_t	 records;	/* data lines of those answers */
 	uint64_t	 errors;	/* NO/BAD, failed or lost links */
 	uint64_t	 attempts;	/* bad LOGINs answered AUTHFAILED */
 	uint64_t	 locked;	/* bad LOGINs answered LOCKED */
@@ -203,6 +206,7 @@ struct conn {
 	uint64_t		 retry_at;
 	uint64_t		 seq;
 	uint64_t		 sent_ns;
+	uint64_t		 nrec;		/* records of the answer so far */
 	struct in_addr		 src;		/* bound before connect; 0: not */
 	uint64_t		 start_ns;	/* the real user: connect began */
 	uint64_t		 next_ns;	/* the real user: next login due */
@@ -625,6 +629,7 @@ conn_send(struct conn *c, const char *command, const char *args)
 	    args != NULL ? " " : "", args != NULL ? args : "") == -1)
 		return -1;
 	c->sent_ns = now_ns();
+	c->nrec = 0;
 	c->state = CS_BUSY;
 	return 0;
 }
@@ -863,14 +868,52 @@ user_answered(struct conn *c, const struct scp_response *r)
 		conn_fail(c, "out of memory");
 }
 
+/* once: a record near enough as the server sent it (quoted, unescaped). */
 static void
-count_answer(struct stats *st, const struct scp_response *r, uint64_t ns)
+once_print_record(const struct scp_response *r)
+{
+	size_t	 i;
+
+	printf("* %s", r->type != NULL ? r->type : "");
+	for (i = 0; i < r->nfields; i++) {
+		const struct scp_item	*f = &r->fields[i];
+
+		if (f->name != NULL)
+			printf(" %s=", f->name);
+		else
+			printf(" ");
+		if (f->value == NULL)
+			printf("<%zu octets>", f->len);
+		else if (strpbrk(f->value, " \"\\") != NULL || f->len == 0)
+			printf("\"%s\"", f->value);
+		else
+			printf("%s", f->value);
+	}
+	printf("\n");
+}
+
+static void
+once_print_done(const struct scp_response *r, uint64_t ns)
+{
+	printf("%s %s", r->tag, r->type != NULL ? r->type : "?");
+	if (r->code != NULL)
+		printf(" [%s%s%s]", r->code, r->code_args != NULL ? " " : "",
+		    r->code_args != NULL ? r->code_args : "");
+	if (r->text != NULL)
+		printf(" %s", r->text);
+	printf("\n(%.3f ms)\n", ns / 1e6);
+}
+
+static void
+count_answer(struct stats *st, const struct scp_response *r, uint64_t ns,
+    uint64_t nrec)
 {
 	if (r->status != SCP_OK) {
 		st->errors++;
 		return;
 	}
 	st->requests++;
+	st->records += nrec;
 	if (samples_add(&st->lat, ns) == -1)
 		st->errors++;
 }
@@ -893,10 +936,15 @@ conn_answered(struct conn *c, const struct scp_response *r)
 	c->state = CS_READY;
 	if (atomic_load(&c->w->b->phase) != PH_RUN)
 		return;
+	if (c->w->b->opt.mode == MODE_ONCE) {
+		once_print_done(r, ns);
+		atomic_store(&c->w->b->once_done, true);
+		return;
+	}
 	if (c->role == ROLE_BADLOGIN)
 		count_badlogin(st, r, ns);
 	else
-		count_answer(st, r, ns);
+		count_answer(st, r, ns, c->nrec);
 	if (conn_send_work(c) == -1)
 		conn_fail(c, "out of memory");
 }
@@ -906,6 +954,12 @@ conn_data(struct conn *c, const struct scp_response *r)
 {
 	const char	*token;
 
+	if (c->state == CS_BUSY) {
+		c->nrec++;
+		if (c->w->b->opt.mode == MODE_ONCE &&
+		    atomic_load(&c->w->b->phase) == PH_RUN)
+			once_print_record(r);
+	}
 	if (c->role != ROLE_LOGIN || strcmp(r->type, "SESSION") != 0)
 		return;
 	if ((token = scp_response_field(r, "token")) == NULL ||
@@ -1245,6 +1299,7 @@ workers_finish(struct bench *b, struct worker *ws, int nthreads,
 		if ((rc = pthread_join(ws[t].thread, NULL)) != 0)
 			die("pthread_join: %s", strerror(rc));
 		sum->requests += ws[t].st.requests;
+		sum->records += ws[t].st.records;
 		sum->errors += ws[t].st.errors;
 		sum->attempts += ws[t].st.attempts;
 		sum->locked += ws[t].st.locked;
@@ -1438,6 +1493,16 @@ print_latency(const struct samples *lat)
 	    samples_permille_ms(lat, 999), samples_permille_ms(lat, 1000));
 }
 
+/* The command as one word for a name=value line: spaces become "_". */
+static void
+print_command(const char *command)
+{
+	const char	*p;
+
+	for (p = command; *p != '\0'; p++)
+		putchar(*p == ' ' ? '_' : *p);
+}
+
 static void
 mode_rate(struct bench *b)
 {
@@ -1445,12 +1510,42 @@ mode_rate(struct bench *b)
 	double		 secs;
 
 	secs = run_window(b, (size_t)b->opt.clients, 0, &st);
-	printf("rate command=%s clients=%d seconds=%d requests=%llu rps=%.1f",
-	    b->opt.command, b->opt.clients, b->opt.seconds,
+	printf("rate command=");
+	print_command(b->opt.command);
+	printf(" clients=%d seconds=%d requests=%llu rps=%.1f",
+	    b->opt.clients, b->opt.seconds,
 	    (unsigned long long)st.requests, st.requests / secs);
 	print_latency(&st.lat);
-	printf(" retries=%llu errors=%llu\n", (unsigned long long)st.retries,
-	    (unsigned long long)st.errors);
+	printf(" records_per_answer=%.1f retries=%llu errors=%llu\n",
+	    st.requests > 0 ? (double)st.records / st.requests : 0.0,
+	    (unsigned long long)st.retries, (unsigned long long)st.errors);
+	stats_free(&st);
+}
+
+/*
+ * One session sends the command once; its records and its completion are
+ * printed as they come. To see what a benchmark's command answers.
+ */
+static void
+mode_once(struct bench *b)
+{
+	struct worker	*ws;
+	struct stats	 st;
+	uint64_t	 deadline;
+
+	bench_reset(b);
+	atomic_store(&b->once_done, false);
+	ws = workers_new(b, 1, 1, ROLE_SESSION, 0, ROLE_SESSION);
+	workers_start(ws, 1);
+	if (wait_open(b, 1) != 1)
+		die("the session did not open");
+	atomic_store(&b->phase, PH_RUN);
+	deadline = now_ns() + (uint64_t)b->opt.seconds * 1000000000ull;
+	while (!atomic_load(&b->once_done) && now_ns() < deadline)
+		sleep_ms(5);
+	workers_finish(b, ws, 1, &st);
+	if (!atomic_load(&b->once_done))
+		die("no answer in %d s", b->opt.seconds);
 	stats_free(&st);
 }
 
@@ -1671,7 +1766,8 @@ usage(void)
 	    "               (--user U --password P | --token T)\n"
 	    "               [--threads N] [--batch N] MODE\n"
 	    "  token          print a token and its SHA-256\n"
-	    "  rate  --clients N --seconds S --command NOOP|WHOAMI\n"
+	    "  rate  --clients N --seconds S --command \"REQUEST\"\n"
+	    "  once  --command \"REQUEST\"  (print the answer)\n"
 	    "  idle  --clients N --pid PID [--settle S]\n"
 	    "  storm --clients N --bad M --seconds S\n"
 	    "  attack --attackers N [--attack-mode spray|one-name] "
@@ -1701,6 +1797,8 @@ parse_mode(const char *s)
 		return MODE_TOKEN;
 	if (strcmp(s, "rate") == 0)
 		return MODE_RATE;
+	if (strcmp(s, "once") == 0)
+		return MODE_ONCE;
 	if (strcmp(s, "idle") == 0)
 		return MODE_IDLE;
 	if (strcmp(s, "storm") == 0)
@@ -1836,9 +1934,11 @@ parse_args(int argc, char *argv[], struct options *o)
 	if (optind + 1 != argc || o->ca == NULL)
 		usage();
 	o->mode = parse_mode(argv[optind]);
-	if (strcasecmp(o->command, "NOOP") != 0 &&
-	    strcasecmp(o->command, "WHOAMI") != 0)
-		die("--command must be NOOP or WHOAMI");
+	/* Sent as it is after the tag: one line, no literals. */
+	if (o->command[0] == '\0' || o->command[0] == ' ' ||
+	    strlen(o->command) > 4000 || strpbrk(o->command, "\r\n{}") != NULL)
+		die("--command must be one request line without its tag, "
+		    "and without literals");
 }
 
 int
@@ -1899,6 +1999,9 @@ main(int argc, char *argv[])
 		break;
 	case MODE_RATE:
 		mode_rate(&b);
+		break;
+	case MODE_ONCE:
+		mode_once(&b);
 		break;
 	case MODE_IDLE:
 		mode_idle(&b);
