@@ -8,6 +8,11 @@
 -- (INVALID), then the workflow (CONFLICT), and only then changes anything,
 -- ending with scc.record_change().  The order is what keeps an answer from
 -- saying more than the caller may know.
+--
+-- The one-line helpers (RETURN expression) carry no SET search_path: a
+-- body in SQL-standard form is bound to its objects when it is created, so
+-- the setting would guard nothing, and without it the planner can inline
+-- them into the queries that call them instead of calling them per row.
 
 CREATE TYPE scc.rag AS ENUM ('green', 'amber', 'red');
 CREATE TYPE scc.case_stage AS ENUM ('identified', 'engagement',
@@ -220,35 +225,27 @@ REVOKE EXECUTE ON FUNCTION scc.user_get(scc.caller, text, boolean) FROM PUBLIC;
 
 CREATE FUNCTION scc.can_set_level(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role = 'lead_officer';
 CREATE FUNCTION scc.can_rate_risk(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role IN ('lead_officer', 'link_partner');
 CREATE FUNCTION scc.can_raise_alert(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role IN ('lead_officer', 'link_partner');
 CREATE FUNCTION scc.can_add_school(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role = 'lead_officer';
 CREATE FUNCTION scc.can_steer_case(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role = 'lead_officer';
 CREATE FUNCTION scc.can_configure(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role = 'lead_officer';
 CREATE FUNCTION scc.can_read_audit(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role = 'lead_officer';
 CREATE FUNCTION scc.can_manage_users(c scc.caller) RETURNS boolean
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN c.role = 'lead_officer';
 REVOKE EXECUTE ON FUNCTION scc.can_set_level(scc.caller),
     scc.can_rate_risk(scc.caller), scc.can_raise_alert(scc.caller),
@@ -369,13 +366,11 @@ REVOKE EXECUTE ON FUNCTION scc.page_limit(bigint) FROM PUBLIC;
 
 CREATE FUNCTION scc.yes(p_flag boolean) RETURNS text
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN CASE WHEN p_flag THEN 'yes' WHEN NOT p_flag THEN 'no' END;
 REVOKE EXECUTE ON FUNCTION scc.yes(boolean) FROM PUBLIC;
 
 CREATE FUNCTION scc.wire_date(p_day date) RETURNS text
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN to_char(p_day, 'YYYY-MM-DD');
 REVOKE EXECUTE ON FUNCTION scc.wire_date(date) FROM PUBLIC;
 
@@ -401,14 +396,12 @@ REVOKE EXECUTE ON FUNCTION scc.term_number(text) FROM PUBLIC;
 
 CREATE FUNCTION scc.term_name(p_number int) RETURNS text
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN (p_number / 3)::text || '-' ||
 	    (ARRAY['spring', 'summer', 'autumn'])[p_number % 3 + 1];
 REVOKE EXECUTE ON FUNCTION scc.term_name(int) FROM PUBLIC;
 
 CREATE FUNCTION scc.term_of(p_day date) RETURNS text
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN scc.term_name(extract(year FROM p_day)::int * 3 + CASE
 	    WHEN extract(month FROM p_day) >= 9 THEN 2
 	    WHEN extract(month FROM p_day) >= 4 THEN 1 ELSE 0 END);
@@ -416,14 +409,12 @@ REVOKE EXECUTE ON FUNCTION scc.term_of(date) FROM PUBLIC;
 
 CREATE FUNCTION scc.term_current() RETURNS text
 	LANGUAGE sql STABLE
-	SET search_path = scc, pg_temp
 	RETURN scc.term_of(current_date);
 REVOKE EXECUTE ON FUNCTION scc.term_current() FROM PUBLIC;
 
 -- The last day of a term.
 CREATE FUNCTION scc.term_end(p_number int) RETURNS date
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN make_date(p_number / 3, (ARRAY[3, 8, 12])[p_number % 3 + 1], 31);
 REVOKE EXECUTE ON FUNCTION scc.term_end(int) FROM PUBLIC;
 

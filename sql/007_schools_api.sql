@@ -21,16 +21,37 @@ CREATE FUNCTION scc.login_of(p_user bigint) RETURNS text
 	RETURN (SELECT u.login FROM scc.app_user u WHERE u.id = p_user);
 REVOKE EXECUTE ON FUNCTION scc.login_of(bigint) FROM PUBLIC;
 
--- Two or more areas amber or red this term, or open alerts from two or
--- more areas: the lead officer should call a team around the school.
+-- The shared-concern rule: two or more areas amber or red this term, or
+-- open alerts from two or more areas; the lead officer should call a team
+-- around the school.  Given the counts, so that listings count once per
+-- page in one query and the rule is still written once.
+CREATE FUNCTION scc.is_shared_concern(p_rated_areas bigint,
+    p_alert_areas bigint) RETURNS boolean
+	LANGUAGE sql IMMUTABLE
+	RETURN p_rated_areas >= 2 OR p_alert_areas >= 2;
+REVOKE EXECUTE ON FUNCTION scc.is_shared_concern(bigint, bigint) FROM PUBLIC;
+
+-- Areas amber or red this term, and areas with open alerts, per school.
+CREATE FUNCTION scc.concern_counts(p_school bigint, p_term text,
+    OUT rated_areas bigint, OUT alert_areas bigint)
+	LANGUAGE sql STABLE
+	SET search_path = scc, pg_temp
+BEGIN ATOMIC
+	SELECT (SELECT count(*) FROM scc.risk r
+	    WHERE r.school_id = p_school AND r.term = p_term
+	    AND r.rating <> 'green'),
+	    (SELECT count(DISTINCT a.area) FROM scc.alert a
+	    WHERE a.school_id = p_school AND a.status = 'open');
+END;
+REVOKE EXECUTE ON FUNCTION scc.concern_counts(bigint, text) FROM PUBLIC;
+
 CREATE FUNCTION scc.shared_concern(p_school bigint) RETURNS boolean
 	LANGUAGE sql STABLE
 	SET search_path = scc, pg_temp
-	RETURN (SELECT count(*) FROM scc.risk r
-	    WHERE r.school_id = p_school AND r.term = scc.term_current()
-	    AND r.rating <> 'green') >= 2
-	OR (SELECT count(DISTINCT a.area) FROM scc.alert a
-	    WHERE a.school_id = p_school AND a.status = 'open') >= 2;
+BEGIN ATOMIC
+	SELECT scc.is_shared_concern(n.rated_areas, n.alert_areas)
+	FROM scc.concern_counts(p_school, scc.term_current()) n;
+END;
 REVOKE EXECUTE ON FUNCTION scc.shared_concern(bigint) FROM PUBLIC;
 
 -- Tell the lead officers when a school's shared concern starts to hold.
@@ -50,31 +71,55 @@ $$;
 REVOKE EXECUTE ON FUNCTION scc.shared_concern_check(scc.caller, bigint, boolean)
     FROM PUBLIC;
 
-CREATE FUNCTION scc.school_row(s scc.school) RETURNS scc.rec_school
+-- The records of the schools, risks and alerts given, in the order given.
+-- One query for a whole page: a function called once per row would be
+-- planned again for every row.
+CREATE FUNCTION scc.school_rows(p_ids bigint[]) RETURNS SETOF scc.rec_school
 	LANGUAGE sql STABLE
 	SET search_path = scc, pg_temp
-	RETURN (SELECT ROW('SCHOOL', s.id, s.urn, s.name::text, s.phase,
-	    s.level::text, s.ofsted, k.id, k.stage::text,
-	    scc.yes(scc.shared_concern(s.id)))::scc.rec_school
-	    FROM (SELECT 1) one
-	    LEFT JOIN scc.school_case k ON k.school_id = s.id
-		AND k.stage <> 'closed');
-REVOKE EXECUTE ON FUNCTION scc.school_row(scc.school) FROM PUBLIC;
+BEGIN ATOMIC
+	SELECT 'SCHOOL', s.id, s.urn, s.name::text, s.phase, s.level::text,
+	    s.ofsted, k.id, k.stage::text,
+	    scc.yes(scc.is_shared_concern(rk.n, al.n))
+	FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+	JOIN scc.school s ON s.id = i.id
+	CROSS JOIN LATERAL (SELECT count(*) AS n FROM scc.risk r
+	    WHERE r.school_id = s.id AND r.term = scc.term_current()
+	    AND r.rating <> 'green') rk
+	CROSS JOIN LATERAL (SELECT count(DISTINCT a.area) AS n FROM scc.alert a
+	    WHERE a.school_id = s.id AND a.status = 'open') al
+	LEFT JOIN scc.school_case k ON k.school_id = s.id AND k.stage <> 'closed'
+	ORDER BY i.ord;
+END;
+REVOKE EXECUTE ON FUNCTION scc.school_rows(bigint[]) FROM PUBLIC;
 
-CREATE FUNCTION scc.risk_row(r scc.risk) RETURNS scc.rec_risk
+CREATE FUNCTION scc.risk_rows(p_ids bigint[]) RETURNS SETOF scc.rec_risk
 	LANGUAGE sql STABLE
 	SET search_path = scc, pg_temp
-	RETURN ROW('RISK', r.id, r.school_id, r.term, r.area, r.rating::text,
-	    r.note, scc.login_of(r.by_id), scc.wire_time(r.at))::scc.rec_risk;
-REVOKE EXECUTE ON FUNCTION scc.risk_row(scc.risk) FROM PUBLIC;
+BEGIN ATOMIC
+	SELECT 'RISK', r.id, r.school_id, r.term, r.area, r.rating::text,
+	    r.note, u.login, scc.wire_time(r.at)
+	FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+	JOIN scc.risk r ON r.id = i.id
+	JOIN scc.app_user u ON u.id = r.by_id
+	ORDER BY i.ord;
+END;
+REVOKE EXECUTE ON FUNCTION scc.risk_rows(bigint[]) FROM PUBLIC;
 
-CREATE FUNCTION scc.alert_row(a scc.alert) RETURNS scc.rec_alert
+CREATE FUNCTION scc.alert_rows(p_ids bigint[]) RETURNS SETOF scc.rec_alert
 	LANGUAGE sql STABLE
 	SET search_path = scc, pg_temp
-	RETURN ROW('ALERT', a.id, a.school_id, a.area, a.severity::text, a.text,
-	    a.status::text, a.note, scc.login_of(a.by_id), scc.wire_time(a.at),
-	    scc.login_of(a.closed_by), scc.wire_time(a.closed_at))::scc.rec_alert;
-REVOKE EXECUTE ON FUNCTION scc.alert_row(scc.alert) FROM PUBLIC;
+BEGIN ATOMIC
+	SELECT 'ALERT', a.id, a.school_id, a.area, a.severity::text, a.text,
+	    a.status::text, a.note, u.login, scc.wire_time(a.at), x.login,
+	    scc.wire_time(a.closed_at)
+	FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+	JOIN scc.alert a ON a.id = i.id
+	JOIN scc.app_user u ON u.id = a.by_id
+	LEFT JOIN scc.app_user x ON x.id = a.closed_by
+	ORDER BY i.ord;
+END;
+REVOKE EXECUTE ON FUNCTION scc.alert_rows(bigint[]) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- SCHOOL LIST / SHOW / ADD, LEVEL SET
@@ -97,16 +142,14 @@ BEGIN
 		v_risk := scc.arg_yes('at_risk', p_at_risk);
 	END IF;
 	RETURN QUERY
-	SELECT r.* FROM (
-		SELECT s FROM scc.school s
+	SELECT * FROM scc.school_rows(ARRAY(
+		SELECT s.id FROM scc.school s
 		WHERE s.authority_id = c.authority_id
 		    AND scc.sees_school(c, s.id, s.authority_id)
 		    AND s.id > coalesce(p_after, 0)
 		    AND (v_level IS NULL OR s.level = v_level)
 		    AND (v_risk IS NULL OR (s.level <> 'green') = v_risk)
-		ORDER BY s.id LIMIT v_limit) p
-	CROSS JOIN LATERAL scc.school_row(p.s) r
-	ORDER BY r.id;
+		ORDER BY s.id LIMIT v_limit));
 END
 $$;
 
@@ -127,30 +170,30 @@ BEGIN
 	SELECT r.rec, r.id, NULL::bigint, r.urn, r.name, r.phase, r.level,
 	    r.ofsted, r."case", r.stage, r.shared_concern, NULL, NULL, NULL,
 	    NULL, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM scc.school_row(s) r;
+	FROM scc.school_rows(ARRAY[s.id]) r;
 
 	RETURN QUERY
 	SELECT 'LEVEL', NULL::bigint, l.school_id, NULL, NULL, NULL,
 	    l.level::text, NULL, NULL::bigint, NULL, NULL, NULL, NULL, NULL,
-	    NULL, NULL, NULL, l.reason, NULL, scc.login_of(l.by_id),
-	    scc.wire_time(l.at)
-	FROM scc.level_change l WHERE l.school_id = s.id ORDER BY l.id;
+	    NULL, NULL, NULL, l.reason, NULL, u.login, scc.wire_time(l.at)
+	FROM scc.level_change l JOIN scc.app_user u ON u.id = l.by_id
+	WHERE l.school_id = s.id ORDER BY l.id;
 
 	RETURN QUERY
 	SELECT r.rec, r.id, r.school, NULL, NULL, NULL, NULL, NULL,
 	    NULL::bigint, NULL, NULL, r.term, r.area, r.rating, NULL, NULL,
 	    NULL, NULL, r.note, r."by", r."at"
-	FROM scc.risk k CROSS JOIN LATERAL scc.risk_row(k) r
-	WHERE k.school_id = s.id AND k.term = scc.term_current()
-	ORDER BY k.id;
+	FROM scc.risk_rows(ARRAY(SELECT k.id FROM scc.risk k
+	    WHERE k.school_id = s.id AND k.term = scc.term_current()
+	    ORDER BY k.id)) r;
 
 	RETURN QUERY
 	SELECT r.rec, r.id, r.school, NULL, NULL, NULL, NULL, NULL,
 	    NULL::bigint, NULL, NULL, NULL, r.area, NULL, r.severity, r.text,
 	    r.status, NULL, r.note, r."by", r."at"
-	FROM scc.alert a CROSS JOIN LATERAL scc.alert_row(a) r
-	WHERE a.school_id = s.id AND a.status = 'open'
-	ORDER BY a.id;
+	FROM scc.alert_rows(ARRAY(SELECT a.id FROM scc.alert a
+	    WHERE a.school_id = s.id AND a.status = 'open'
+	    ORDER BY a.id)) r;
 END
 $$;
 
@@ -192,7 +235,7 @@ BEGIN
 	PERFORM scc.record_change(c, 'school.add', 'school:' || s.id, NULL,
 	    jsonb_build_object('urn', s.urn, 'name', s.name, 'phase', s.phase,
 	    'ofsted', s.ofsted));
-	RETURN NEXT scc.school_row(s);
+	RETURN QUERY SELECT * FROM scc.school_rows(ARRAY[s.id]);
 END
 $$;
 
@@ -220,7 +263,7 @@ BEGIN
 	    scc.lead_officers(c.authority_id) || ARRAY(SELECT a.user_id
 	    FROM scc.assignment a WHERE a.school_id = s.id));
 	s.level := v_level;
-	RETURN NEXT scc.school_row(s);
+	RETURN QUERY SELECT * FROM scc.school_rows(ARRAY[s.id]);
 END
 $$;
 
@@ -373,7 +416,7 @@ BEGIN
 	    jsonb_build_object('term', v_term, 'area', v_area, 'rating', v_rate,
 	    'note', v_note));
 	PERFORM scc.shared_concern_check(c, s.id, v_held);
-	RETURN NEXT scc.risk_row(r);
+	RETURN QUERY SELECT * FROM scc.risk_rows(ARRAY[r.id]);
 END
 $$;
 
@@ -390,10 +433,10 @@ DECLARE
 BEGIN
 	PERFORM scc.term_number(v_term);
 	RETURN QUERY
-	SELECT r.* FROM scc.risk k CROSS JOIN LATERAL scc.risk_row(k) r
-	WHERE k.school_id = s.id AND k.term = v_term
+	SELECT * FROM scc.risk_rows(ARRAY(SELECT k.id FROM scc.risk k
+	    WHERE k.school_id = s.id AND k.term = v_term
 	    AND k.id > coalesce(p_after, 0)
-	ORDER BY k.id LIMIT v_limit;
+	    ORDER BY k.id LIMIT v_limit));
 END
 $$;
 
@@ -427,7 +470,7 @@ BEGIN
 	    jsonb_build_object('school', s.id, 'area', v_area, 'severity',
 	    v_sev, 'text', v_text), scc.lead_officers(c.authority_id));
 	PERFORM scc.shared_concern_check(c, s.id, v_held);
-	RETURN NEXT scc.alert_row(a);
+	RETURN QUERY SELECT * FROM scc.alert_rows(ARRAY[a.id]);
 END
 $$;
 
@@ -449,15 +492,13 @@ BEGIN
 		    NULL::scc.alert_status);
 	END IF;
 	RETURN QUERY
-	SELECT r.* FROM scc.alert a
-	JOIN scc.school s ON s.id = a.school_id
-	CROSS JOIN LATERAL scc.alert_row(a) r
-	WHERE a.authority_id = c.authority_id
-	    AND scc.sees_school(c, s.id, s.authority_id)
-	    AND (p_school IS NULL OR a.school_id = p_school)
-	    AND (v_status IS NULL OR a.status = v_status)
-	    AND a.id > coalesce(p_after, 0)
-	ORDER BY a.id LIMIT v_limit;
+	SELECT * FROM scc.alert_rows(ARRAY(SELECT a.id FROM scc.alert a
+	    WHERE a.authority_id = c.authority_id
+		AND scc.sees_school(c, a.school_id, a.authority_id)
+		AND (p_school IS NULL OR a.school_id = p_school)
+		AND (v_status IS NULL OR a.status = v_status)
+		AND a.id > coalesce(p_after, 0)
+	    ORDER BY a.id LIMIT v_limit));
 END
 $$;
 
@@ -494,7 +535,7 @@ BEGIN
 	    'alert:' || a.id, jsonb_build_object('status', 'open'),
 	    jsonb_build_object('status', v_outcome, 'note', v_note),
 	    ARRAY[a.by_id]);
-	RETURN NEXT scc.alert_row(a);
+	RETURN QUERY SELECT * FROM scc.alert_rows(ARRAY[a.id]);
 END
 $$;
 

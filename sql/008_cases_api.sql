@@ -239,18 +239,25 @@ $$;
 REVOKE EXECUTE ON FUNCTION scc.case_dates(scc.school_case, scc.programme)
     FROM PUBLIC;
 
-CREATE FUNCTION scc.case_row(k scc.school_case) RETURNS scc.rec_case
+-- The records of the cases given, in the order given, in one query.
+CREATE FUNCTION scc.case_rows(p_ids bigint[]) RETURNS SETOF scc.rec_case
 	LANGUAGE sql STABLE
 	SET search_path = scc, pg_temp
-	RETURN (SELECT ROW('CASE', k.id, k.school_id, p.name, k.stage::text,
-	    scc.login_of(k.lead_id), scc.login_of(k.link_partner_id),
-	    scc.wire_time(k.opened_at), scc.wire_date(k.entered_on),
+BEGIN ATOMIC
+	SELECT 'CASE', k.id, k.school_id, p.name, k.stage::text, lead.login,
+	    link.login, scc.wire_time(k.opened_at), scc.wire_date(k.entered_on),
 	    scc.wire_date(d.review_due), scc.wire_date(d.limit_on),
 	    scc.yes(d.overdue), scc.yes(k.extended),
-	    scc.wire_date(d.monitoring_until), k.reason)::scc.rec_case
-	    FROM scc.programme p CROSS JOIN LATERAL scc.case_dates(k, p) d
-	    WHERE p.id = k.programme_id);
-REVOKE EXECUTE ON FUNCTION scc.case_row(scc.school_case) FROM PUBLIC;
+	    scc.wire_date(d.monitoring_until), k.reason
+	FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+	JOIN scc.school_case k ON k.id = i.id
+	JOIN scc.programme p ON p.id = k.programme_id
+	JOIN scc.app_user lead ON lead.id = k.lead_id
+	LEFT JOIN scc.app_user link ON link.id = k.link_partner_id
+	CROSS JOIN LATERAL scc.case_dates(k, p) d
+	ORDER BY i.ord;
+END;
+REVOKE EXECUTE ON FUNCTION scc.case_rows(bigint[]) FROM PUBLIC;
 
 -- A case the caller can see (its school's rule), or NOTFOUND.
 CREATE FUNCTION scc.case_get(c scc.caller, p_case bigint,
@@ -303,7 +310,6 @@ REVOKE EXECUTE ON FUNCTION scc.user_arg(scc.caller, text, text, text)
 -- Who hears of a case: its lead officer and link partner.
 CREATE FUNCTION scc.case_people(k scc.school_case) RETURNS bigint[]
 	LANGUAGE sql IMMUTABLE
-	SET search_path = scc, pg_temp
 	RETURN array_remove(ARRAY[k.lead_id, k.link_partner_id], NULL);
 REVOKE EXECUTE ON FUNCTION scc.case_people(scc.school_case) FROM PUBLIC;
 
@@ -353,7 +359,7 @@ BEGIN
 	    'stage', k.stage, 'lead', scc.login_of(v_lead),
 	    'link_partner', scc.login_of(v_link), 'reason', v_why),
 	    scc.case_people(k));
-	RETURN NEXT scc.case_row(k);
+	RETURN QUERY SELECT * FROM scc.case_rows(ARRAY[k.id]);
 END
 $$;
 
@@ -374,16 +380,13 @@ BEGIN
 		v_stage := scc.arg_enum('stage', p_stage, NULL::scc.case_stage);
 	END IF;
 	RETURN QUERY
-	SELECT r.* FROM (
-		SELECT k FROM scc.school_case k
-		WHERE k.authority_id = c.authority_id
-		    AND scc.sees_school(c, k.school_id, k.authority_id)
-		    AND (p_school IS NULL OR k.school_id = p_school)
-		    AND (v_stage IS NULL OR k.stage = v_stage)
-		    AND k.id > coalesce(p_after, 0)
-		ORDER BY k.id LIMIT v_limit) page
-	CROSS JOIN LATERAL scc.case_row(page.k) r
-	ORDER BY r.id;
+	SELECT * FROM scc.case_rows(ARRAY(SELECT k.id FROM scc.school_case k
+	    WHERE k.authority_id = c.authority_id
+		AND scc.sees_school(c, k.school_id, k.authority_id)
+		AND (p_school IS NULL OR k.school_id = p_school)
+		AND (v_stage IS NULL OR k.stage = v_stage)
+		AND k.id > coalesce(p_after, 0)
+	    ORDER BY k.id LIMIT v_limit));
 END
 $$;
 
@@ -406,14 +409,14 @@ BEGIN
 	    NULL, r.lead, r.link_partner, r.opened, r.entered, r.review_due,
 	    r."limit", r.overdue, r.extended, r.monitoring_until, r.reason,
 	    NULL, NULL
-	FROM scc.case_row(k) r;
+	FROM scc.case_rows(ARRAY[k.id]) r;
 
 	RETURN QUERY
 	SELECT 'DECISION', NULL::bigint, d.case_id, NULL::bigint, NULL, NULL,
 	    d.from_stage::text, d.to_stage::text, NULL, NULL, NULL, NULL, NULL,
-	    NULL, NULL, NULL, NULL, d.reason, scc.login_of(d.by_id),
-	    scc.wire_time(d.at)
-	FROM scc.case_decision d WHERE d.case_id = k.id ORDER BY d.id;
+	    NULL, NULL, NULL, NULL, d.reason, u.login, scc.wire_time(d.at)
+	FROM scc.case_decision d JOIN scc.app_user u ON u.id = d.by_id
+	WHERE d.case_id = k.id ORDER BY d.id;
 END
 $$;
 
@@ -455,7 +458,7 @@ BEGIN
 	    jsonb_build_object('stage', v_from, 'reason', NULL),
 	    jsonb_build_object('stage', v_to, 'reason', v_why),
 	    scc.case_people(k));
-	RETURN NEXT scc.case_row(k);
+	RETURN QUERY SELECT * FROM scc.case_rows(ARRAY[k.id]);
 END
 $$;
 
@@ -475,7 +478,7 @@ BEGIN
 	RETURN QUERY
 	SELECT 'SCHOOL'::text, s.id, s.urn, s.name::text, s.level::text,
 	    rk.n::int, al.n::int,
-	    scc.yes(rk.n >= 2 OR al.areas >= 2), k.id, k.stage::text,
+	    scc.yes(scc.is_shared_concern(rk.n, al.areas)), k.id, k.stage::text,
 	    scc.wire_date(d.review_due), scc.yes(d.overdue)
 	FROM (SELECT x.* FROM scc.school x
 	    WHERE x.authority_id = c.authority_id
@@ -489,7 +492,10 @@ BEGIN
 	    FROM scc.alert a WHERE a.school_id = s.id AND a.status = 'open') al
 	LEFT JOIN scc.school_case k ON k.school_id = s.id AND k.stage <> 'closed'
 	LEFT JOIN scc.programme p ON p.id = k.programme_id
-	LEFT JOIN LATERAL scc.case_dates(k, p) d ON k.id IS NOT NULL
+	-- dates only where there is a case: the filter keeps the call from
+	-- being made at all for the others
+	LEFT JOIN LATERAL (SELECT * FROM scc.case_dates(k, p)
+	    WHERE k.id IS NOT NULL) d ON true
 	ORDER BY s.id;
 END
 $$;

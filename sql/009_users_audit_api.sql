@@ -205,9 +205,9 @@ BEGIN
 		v_user := (scc.user_get(c, p_user)).id;
 	END IF;
 	RETURN QUERY
-	SELECT 'AUDIT'::text, a.id, scc.wire_time(a.at), scc.login_of(a.user_id),
+	SELECT 'AUDIT'::text, a.id, scc.wire_time(a.at), u.login,
 	    a.what, a.target, a.detail::text, encode(a.hash, 'hex')
-	FROM scc.audit a
+	FROM scc.audit a LEFT JOIN scc.app_user u ON u.id = a.user_id
 	WHERE a.authority_id = c.authority_id
 	    AND (v_target IS NULL OR a.target = v_target)
 	    AND (v_user IS NULL OR a.user_id = v_user)
