@@ -172,6 +172,8 @@ print_answer(struct client *cl, struct reply *rep, const struct gen_args *ga)
 	bool		 listing = (ga->cmd->flags & SCP_CMD_PAGED) != 0;
 	int		 r;
 
+	if (listing && rep->nrecords == 0)
+		return output_empty(stdout, format, ga->cmd->record);
 	if (format != FORMAT_TABLE)
 		return output_answer(stdout, format, false, rep->records,
 		    rep->nrecords, listing);

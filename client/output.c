@@ -175,6 +175,28 @@ output_answer(FILE *fp, enum out_format format, bool colour,
 	return flush_buf(fp, &out, r);
 }
 
+/*
+ * A listing with no records: TSV still gives its header, so a script sees
+ * the same columns; JSON an empty array; a table says so, on stderr, so
+ * that standard output stays empty.
+ */
+int
+output_empty(FILE *fp, enum out_format format, const char *type)
+{
+	struct scp_buf	 out = { NULL, 0, 0 };
+	struct group	 g = { NULL, 0, NULL };
+	int		 r = 0;
+
+	g.desc = type != NULL ? describe_find(type) : NULL;
+	if (format == FORMAT_JSON)
+		r = scp_buf_addstr(&out, "[]\n");
+	else if (format == FORMAT_TSV && g.desc != NULL)
+		r = fmt_tsv(&out, &g);
+	else if (format == FORMAT_TABLE)
+		fprintf(stderr, "(none)\n");
+	return flush_buf(fp, &out, r);
+}
+
 int
 output_record(FILE *fp, enum out_format format, const struct record *rec)
 {

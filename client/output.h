@@ -39,6 +39,8 @@ int	 output_record(FILE *, enum out_format, const struct record *);
  *   of objects. Numbers are numbers, yes/no are true/false, and a described
  *   field that is absent is null.
  */
+/* A listing that found nothing, headed by its record type if known. */
+int	 output_empty(FILE *, enum out_format, const char *type);
 int	 output_answer(FILE *, enum out_format, bool colour,
 	    const struct record *, size_t, bool listing);
 

@@ -69,6 +69,12 @@ struct scp_cmd {
 	const char		*help;		/* one line */
 	const struct scp_argdef	*args;
 	size_t			 nargs;
+	/*
+	 * The record the command answers with ("SCHOOL"), the first if it
+	 * answers several; NULL for none. A client heads an empty listing
+	 * with it.
+	 */
+	const char		*record;
 };
 
 extern const struct scp_cmd	scp_commands[];

@@ -253,6 +253,17 @@ class TestWork(Authority):
         self.assertTrue(d["secret"][0]["password"])
         self.assertIs(d["user"][0]["one_time"], True)
 
+    def test_empty_listing(self):
+        sid = self.add_school(610010, "Quiet Primary")
+        args = ("risks", str(sid), "--term", "2020-autumn")
+        r = self.scc(*args)
+        self.assertEqual(r.out, "")
+        self.assertIn("(none)", r.err)
+        r = self.scc("--format", "tsv", *args)
+        self.assertEqual(r.out.splitlines(),
+                         ["id\tschool\tterm\tarea\trating\tnote\tby\tat"])
+        self.assertEqual(self.json(*args), [])
+
     def test_new_user_changes_the_one_time_password(self):
         sid = self.add_school(610009, "New Head Primary")
         login = "nh.%s" % self.lead.replace(".", "")[:20]

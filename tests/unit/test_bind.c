@@ -183,7 +183,7 @@ static const struct scp_argdef test_args[] = {
 };
 static const struct scp_cmd test_cmd = {
 	"CASE STAGE", 0, SCP_ROLES_ALL,
-	"test", test_args, 4
+	"test", test_args, 4, "CASE"
 };
 
 static int
@@ -502,6 +502,9 @@ test_table(void **state)
 				    cmd->name);
 		assert_true(cmd->roles != 0);
 		assert_non_null(cmd->help);
+		/* A listing's client needs its record type to head no rows. */
+		if (paging)
+			assert_non_null(cmd->record);
 		for (j = 0; j < i; j++)
 			if (strcmp(scp_commands[j].name, cmd->name) == 0)
 				fail_msg("%s is in the table twice", cmd->name);
