@@ -51,9 +51,18 @@ buf_grow(struct scp_buf *b, size_t more)
 }
 
 int
+scp_buf_reserve(struct scp_buf *b, size_t n)
+{
+	if (b->data != NULL && n < b->cap - b->len)
+		return 0;
+	return buf_grow(b, n);
+}
+
+int
 scp_buf_add(struct scp_buf *b, const void *p, size_t n)
 {
-	if (buf_grow(b, n) == -1)
+	/* Most adds fit: only the rest pay for the call and its checks. */
+	if ((b->data == NULL || n >= b->cap - b->len) && buf_grow(b, n) == -1)
 		return -1;
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);

@@ -18,15 +18,6 @@ is_alnum(unsigned char c)
 }
 
 bool
-scp_lex_atom_char(unsigned char c)
-{
-	/* Octets of multi-octet UTF-8 are fine; the line was checked whole. */
-	if (c <= 0x20 || c == 0x7f)
-		return false;
-	return c != '"' && c != '{' && c != '}' && c != '=';
-}
-
-bool
 scp_lex_tag_valid(const char *s, size_t len)
 {
 	size_t	 i;

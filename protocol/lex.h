@@ -15,7 +15,19 @@
 /* Length of the well-formed UTF-8 character at s, 0 if there is none. */
 size_t	 scp_utf8_char(const char *, size_t);
 
-bool	 scp_lex_atom_char(unsigned char);
+/*
+ * May this octet be part of an atom? Octets of multi-octet UTF-8 are fine;
+ * the line was checked whole. Inline: the writer asks it of every octet
+ * of every value it sends.
+ */
+static inline bool
+scp_lex_atom_char(unsigned char c)
+{
+	if (c <= 0x20 || c == 0x7f)
+		return false;
+	return c != '"' && c != '{' && c != '}' && c != '=';
+}
+
 bool	 scp_lex_tag_valid(const char *, size_t);
 bool	 scp_lex_name_valid(const char *, size_t);
 

@@ -30,6 +30,8 @@ struct scp_buf {
 };
 
 int	 scp_buf_add(struct scp_buf *, const void *, size_t);	/* -1 on ENOMEM */
+/* Room for n more octets (and the NUL) without growing; -1 on ENOMEM. */
+int	 scp_buf_reserve(struct scp_buf *, size_t);
 int	 scp_buf_addstr(struct scp_buf *, const char *);
 int	 scp_buf_printf(struct scp_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -40,6 +40,13 @@ is_ctl(unsigned char c)
  * without the characters that mean something in the grammar, and without
  * the brackets and backslash that a careless reader might treat specially.
  */
+static inline bool
+bare_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && scp_lex_atom_char(c) && c != '\\' &&
+	    c != '[' && c != ']';
+}
+
 static bool
 atom_ok(const char *s, size_t len)
 {
@@ -47,68 +54,90 @@ atom_ok(const char *s, size_t len)
 
 	if (len == 0 || len > SCP_FIELD_INLINE_MAX)
 		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char	 c = (unsigned char)s[i];
-
-		if (c <= 0x20 || c >= 0x7f || !scp_lex_atom_char(c) ||
-		    c == '\\' || c == '[' || c == ']')
+	for (i = 0; i < len; i++)
+		if (!bare_char((unsigned char)s[i]))
 			return false;
-	}
 	return true;
 }
 
-static bool
-quoted_ok(const char *s, size_t len)
-{
-	size_t	 i;
+/*
+ * How a value goes on the wire, found in one pass over it: bare, quoted
+ * (with *escapes backslashes to add) or, failing both, as a literal.
+ */
+enum value_form {
+	FORM_BARE,
+	FORM_QUOTED,
+	FORM_LITERAL
+};
 
+static enum value_form
+value_form(const char *s, size_t len, size_t *escapes)
+{
+	size_t		 i;
+	bool		 bare = len > 0, high = false;
+	unsigned char	 c;
+
+	*escapes = 0;
 	if (len > SCP_FIELD_INLINE_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (is_ctl((unsigned char)s[i]))
-			return false;
-	return scp_utf8_valid(s, len);
+		return FORM_LITERAL;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			high = true;
+			bare = false;
+		} else if (is_ctl(c))
+			return FORM_LITERAL;
+		else if (!bare_char(c)) {
+			bare = false;
+			if (c == '"' || c == '\\')
+				(*escapes)++;
+		}
+	}
+	if (bare)
+		return FORM_BARE;
+	/* Only text that is UTF-8 may go between quotes. */
+	if (high && !scp_utf8_valid(s, len))
+		return FORM_LITERAL;
+	return FORM_QUOTED;
 }
 
-static int
+/* The quoted form, written into room reserved for it. */
+static void
 put_quoted(struct scp_buf *b, const char *s, size_t len)
 {
-	size_t	 i, run = 0;
+	char	*out = b->data + b->len;
+	size_t	 i;
 
-	if (scp_buf_add(b, "\"", 1) == -1)
-		return -1;
+	*out++ = '"';
 	for (i = 0; i < len; i++) {
-		if (s[i] != '"' && s[i] != '\\')
-			continue;
-		if (scp_buf_add(b, s + run, i - run) == -1 ||
-		    scp_buf_add(b, "\\", 1) == -1)
-			return -1;
-		run = i;
+		if (s[i] == '"' || s[i] == '\\')
+			*out++ = '\\';
+		*out++ = s[i];
 	}
-	if (scp_buf_add(b, s + run, len - run) == -1 ||
-	    scp_buf_add(b, "\"", 1) == -1)
-		return -1;
-	return 0;
+	*out++ = '"';
+	b->len = (size_t)(out - b->data);
+	b->data[b->len] = '\0';
 }
 
 int
 scp_put_value(struct scp_buf *b, const char *s, size_t len)
 {
-	size_t	 start = b->len;
+	size_t		 start = b->len, escapes;
 
 	if (s == NULL) {
 		s = "";
 		len = 0;
 	}
-	if (atom_ok(s, len)) {
-		if (scp_buf_add(b, s, len) == -1)
+	switch (value_form(s, len, &escapes)) {
+	case FORM_BARE:
+		return scp_buf_add(b, s, len) == -1 ? rollback(b, start) : 0;
+	case FORM_QUOTED:
+		if (scp_buf_reserve(b, len + escapes + 2) == -1)
 			return rollback(b, start);
+		put_quoted(b, s, len);
 		return 0;
-	}
-	if (quoted_ok(s, len)) {
-		if (put_quoted(b, s, len) == -1)
-			return rollback(b, start);
-		return 0;
+	case FORM_LITERAL:
+		break;
 	}
 	/* Ours are never synchronizing: the client takes what comes. */
 	if (scp_buf_printf(b, "{%zu}\r\n", len) == -1 ||
