@@ -87,6 +87,18 @@ static const struct col audit[] = {
 	{ "verified", N }, { "first", N }, { "last", N },
 };
 
+static const struct col meeting[] = {
+	{ "id", N }, { "case", N }, { "school", N }, { "kind", T },
+	{ "at", T }, { "place", T }, { "status", T }, { "chair", T },
+	{ "taker", T }, { "attendees", T }, { "held", T }, { "next", N },
+	{ "suggested_next", T }, { "reason", T },
+};
+
+static const struct col deadline[] = {
+	{ "id", N }, { "meeting", N }, { "case", N }, { "school", N },
+	{ "what", T }, { "due", T }, { "owner", T }, { "overdue", B },
+};
+
 static const struct rec_desc descriptions[] = {
 	DESC("SCHOOL", school),
 	DESC("LEVEL", level),
@@ -99,6 +111,8 @@ static const struct rec_desc descriptions[] = {
 	DESC("USER", user),
 	DESC("SECRET", secret),
 	DESC("AUDIT", audit),
+	DESC("MEETING", meeting),
+	DESC("DEADLINE", deadline),
 };
 
 const struct rec_desc *

@@ -181,6 +181,41 @@ static const struct scp_argdef assign_args[] = {
 	{ "remove",	SCP_T_ENUM,	0,			YESNO },
 };
 
+#define MEETING_KINDS	"engagement|monitoring|review|team_around_school|" \
+			"professionals"
+
+static const struct scp_argdef meeting_schedule_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "kind",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	MEETING_KINDS },
+	{ "at",		SCP_T_TIME,	SCP_ARG_REQUIRED,	NULL },
+	{ "place",	SCP_T_TEXT,	0,			NULL },
+	{ "chair",	SCP_T_LOGIN,	0,			NULL },
+	{ "taker",	SCP_T_LOGIN,	0,			NULL },
+	{ "attendees",	SCP_T_TEXT,	0,			NULL },
+};
+
+static const struct scp_argdef meeting_list_args[] = {
+	{ "case",	SCP_T_ID,	0,	NULL },
+	{ "from",	SCP_T_DATE,	0,	NULL },
+	{ "to",		SCP_T_DATE,	0,	NULL },
+	PAGING
+};
+
+static const struct scp_argdef meeting_held_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,	NULL },
+	{ "next",	SCP_T_TIME,	0,		NULL },
+};
+
+static const struct scp_argdef meeting_cancel_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "reason",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+};
+
+static const struct scp_argdef deadlines_args[] = {
+	{ "days",	SCP_T_INT,	0,	NULL },
+	PAGING
+};
+
 static const struct scp_argdef audit_list_args[] = {
 	{ "case",	SCP_T_ID,	0,	NULL },
 	{ "user",	SCP_T_LOGIN,	0,	NULL },
@@ -302,6 +337,28 @@ const struct scp_cmd scp_commands[] = {
 	    "one line per school you can see: level, risks, concern, case",
 	    paging_args, NARGS(paging_args),
 	    "SCHOOL" },
+
+	/* Meetings and their deadlines. */
+	{ "MEETING SCHEDULE", 0, LEAD_LINK,
+	    "schedule a meeting of a case; its deadlines follow from the programme",
+	    meeting_schedule_args, NARGS(meeting_schedule_args),
+	    "MEETING" },
+	{ "MEETING LIST", SCP_CMD_PAGED, ALL,
+	    "list the meetings you can see",
+	    meeting_list_args, NARGS(meeting_list_args),
+	    "MEETING" },
+	{ "MEETING HELD", 0, LEAD_LINK,
+	    "record a meeting as held, and the next one agreed at its end",
+	    meeting_held_args, NARGS(meeting_held_args),
+	    "MEETING" },
+	{ "MEETING CANCEL", 0, LEAD_LINK,
+	    "cancel a scheduled meeting, with the reason",
+	    meeting_cancel_args, NARGS(meeting_cancel_args),
+	    "MEETING" },
+	{ "DEADLINES", SCP_CMD_PAGED, ALL,
+	    "your deadlines: those missed and those due in the next days (14)",
+	    deadlines_args, NARGS(deadlines_args),
+	    "DEADLINE" },
 
 	/* Users and the audit log. */
 	{ "USER ADD", 0, LEAD,

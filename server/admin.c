@@ -350,13 +350,15 @@ admin_demo_load(PGconn *conn, const char *authority, char *err,
 
 		/* The casework needs the link partner to exist. */
 		if (admin_call(conn, "SELECT admin.demo_casework($1)", 1,
+		    params, err, errlen) == -1 ||
+		    admin_call(conn, "SELECT admin.demo_meetings($1)", 1,
 		    params, err, errlen) == -1)
 			goto done;
 	}
 	if (admin_exec(conn, "COMMIT", err, errlen) == -1)
 		goto done;
 	printf("demo authority \"%s\": %zu schools with their levels, "
-	    "risks, alerts and cases\n", authority, DEMO_SCHOOLS + 6);
+	    "risks, alerts, cases and meetings\n", authority, DEMO_SCHOOLS + 6);
 	demo_print_users(pws);
 	rc = 0;
 done:

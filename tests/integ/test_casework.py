@@ -242,6 +242,49 @@ MATRIX = {
         ("-", "DASHBOARD", (OK, OK, OK, OK),
          {"rec": "SCHOOL", "rows": "schools"}),
     ],
+    "MEETING SCHEDULE": [
+        ("own", "MEETING SCHEDULE {case} kind=monitoring "
+         "at=2027-03-08T10:00:00Z", (OK, OK, FB, FB),
+         {"rec": "MEETING", "audit": "meeting.schedule"}),
+        ("other", "MEETING SCHEDULE {case} kind=monitoring "
+         "at=2027-03-08T10:00:00Z", (OK, NF, NF, NF),
+         {"rec": "MEETING", "audit": "meeting.schedule"}),
+        ("foreign", "MEETING SCHEDULE {case} kind=monitoring "
+         "at=2027-03-08T10:00:00Z", NONE_SEE, {"audit": "meeting.schedule"}),
+        ("missing", "MEETING SCHEDULE {case} kind=monitoring "
+         "at=2027-03-08T10:00:00Z", NONE_SEE, {"audit": "meeting.schedule"}),
+    ],
+    "MEETING LIST": [
+        ("-", "MEETING LIST", (OK, OK, OK, OK),
+         {"rec": "MEETING", "rows": "schools"}),
+        ("own", "MEETING LIST case={case}", (OK, OK, OK, OK), {}),
+        ("other", "MEETING LIST case={case}", (OK, NF, NF, NF), {}),
+        ("foreign", "MEETING LIST case={case}", NONE_SEE, {}),
+        ("missing", "MEETING LIST case={case}", NONE_SEE, {}),
+    ],
+    "MEETING HELD": [
+        ("own", "MEETING HELD {meeting}", (OK, OK, FB, FB),
+         {"rec": "MEETING", "audit": "meeting.held"}),
+        ("other", "MEETING HELD {meeting}", (OK, NF, NF, NF),
+         {"rec": "MEETING", "audit": "meeting.held"}),
+        ("foreign", "MEETING HELD {meeting}", NONE_SEE,
+         {"audit": "meeting.held"}),
+        ("missing", "MEETING HELD {meeting}", NONE_SEE,
+         {"audit": "meeting.held"}),
+    ],
+    "MEETING CANCEL": [
+        ("own", 'MEETING CANCEL {meeting} reason="matrix"', (OK, OK, FB, FB),
+         {"rec": "MEETING", "audit": "meeting.cancel"}),
+        ("other", 'MEETING CANCEL {meeting} reason="matrix"',
+         (OK, NF, NF, NF), {"rec": "MEETING", "audit": "meeting.cancel"}),
+        ("foreign", 'MEETING CANCEL {meeting} reason="matrix"', NONE_SEE,
+         {"audit": "meeting.cancel"}),
+        ("missing", 'MEETING CANCEL {meeting} reason="matrix"', NONE_SEE,
+         {"audit": "meeting.cancel"}),
+    ],
+    "DEADLINES": [
+        ("-", "DEADLINES days=365", (OK, OK, OK, OK), {}),
+    ],
     "USER ADD": [
         ("-", 'USER ADD login={newlogin} name="Matrix User" role=link_partner',
          (OK, FB, FB, FB), {"rec": "USER", "audit": "user.add"}),
@@ -589,6 +632,7 @@ class Fixture:
         self.X_case = flead.ok('CASE OPEN %s programme=securing_good '
                                'reason="f"' % self.X)[0][1]["id"]
         flead.ok('RISK SET %s area=finance rating=red' % self.X)
+        self.X_meeting = self.new_meeting(self.X_case, flead)
 
         # M's own: a programme, ratings, alerts and cases on A and B, and a
         # resolved alert on A.
@@ -597,7 +641,7 @@ class Fixture:
         for s in (self.A, self.B):
             lead.ok("RISK SET %s area=attainment rating=green" % s)
             self.new_alert(s)
-            self.open_case(s)
+            self.new_meeting(self.open_case(s))
         self.closed_alert = self.new_alert(self.A)
         lead.ok('ALERT RESOLVE %s note="done"' % self.closed_alert)
         self.school_of = {"own": self.A, "other": self.B,
@@ -624,6 +668,11 @@ class Fixture:
         if k is not None:
             self.m.lead.ok('CASE STAGE %s stage=closed reason="fixture"' % k)
 
+    def new_meeting(self, case, lead=None):
+        return (lead or self.m.lead).ok(
+            "MEETING SCHEDULE %s kind=monitoring at=2027-03-01T10:00:00Z"
+            % case)[0][1]["id"]
+
     def open_case(self, school):
         return self.m.lead.ok('CASE OPEN %s programme=securing_good '
                               'reason="fixture"' % school)[0][1]["id"]
@@ -635,7 +684,7 @@ class Fixture:
             if key in cache:
                 return cache[key]
             v = self._value(key, target)
-            if key != "alert":          # each role resolves its own alert
+            if key not in ("alert", "meeting"):    # each role its own
                 cache[key] = v
             return v
 
@@ -682,6 +731,11 @@ class Fixture:
             if target in ("own", "other"):
                 return self.new_alert(school)
             return {"foreign": self.X_alert, "missing": MISSING}[target]
+        if key == "meeting":
+            if target in ("own", "other"):
+                case = self.current_case(school) or self.open_case(school)
+                return self.new_meeting(case)
+            return {"foreign": self.X_meeting, "missing": MISSING}[target]
         if key == "case":
             if target in ("own", "other"):
                 return self.current_case(school) or self.open_case(school)
@@ -715,7 +769,7 @@ class StaticValues(dict):
     def __missing__(self, key):
         if key in ("school", "nocase", "A", "B", "X"):
             return self.school
-        if key in ("case", "freshcase", "alert"):
+        if key in ("case", "freshcase", "alert", "meeting"):
             return MISSING
         if key in ("lp", "lp2", "fuser", "user"):
             return self.login

@@ -4,7 +4,8 @@ through each role.
 It is what a person trying scc meets first, so it has to show the
 product: a dozen schools across the three levels, this term's risk with
 one shared concern, alerts, cases of every preset programme at several
-stages, and users of every role who each see their own part of it.
+stages, meetings with their deadlines, and users of every role who each
+see their own part of it.
 """
 
 import unittest
@@ -82,6 +83,26 @@ class TestDemoCasework(unittest.TestCase):
         case = self.ok(c, "h3", "CASE SHOW %s" % school["case"])
         stages = [d["to"] for d in records(case, "DECISION")]
         self.assertEqual(stages, ["identified", "engagement", "in_programme"])
+
+
+    def test_meetings_and_deadlines(self):
+        c = self.session(self.inst.admin, instance.ADMIN_PASSWORD)
+        meetings = records(self.ok(c, "m1", "MEETING LIST"), "MEETING")
+        self.assertEqual({m["status"] for m in meetings},
+                         {"held", "scheduled"})
+        held = [m for m in meetings if m["status"] == "held"][0]
+        self.assertIn(held["next"], {m["id"] for m in meetings})
+        mine = records(self.ok(c, "m2", "DEADLINES days=30"), "DEADLINE")
+        self.assertTrue(mine)
+        self.assertIn("yes", {d["overdue"] for d in mine})
+        # The minute taker's clock runs from the meeting held.
+        lp = self.session("link.partner")
+        theirs = records(self.ok(lp, "m3", "DEADLINES"), "DEADLINE")
+        self.assertEqual([d["what"] for d in theirs], ["minutes"])
+        head = self.session("head.oakfield")
+        seen = records(self.ok(head, "m4", "MEETING LIST"), "MEETING")
+        self.assertEqual({m["school"] for m in seen},
+                         {held["school"]})
 
 
 if __name__ == "__main__":
