@@ -115,7 +115,7 @@ test_json_generic(void **state)
 	char		*out;
 
 	/* An undescribed type: its fields as sent, all strings. */
-	make(&rec, "MINUTES id=5 when=tomorrow");
+	make(&rec, "WIDGET id=5 when=tomorrow");
 	out = printed(FORMAT_JSON, false, &rec, 1, true);
 	assert_string_equal(out, "[\n {\"id\": \"5\", \"when\": \"tomorrow\"}\n]\n");
 	free(out);
