@@ -19,7 +19,8 @@ static const struct col school[] = {
 	{ "id", N }, { "urn", T }, { "name", T }, { "phase", T },
 	{ "level", RAG }, { "ofsted", T }, { "case", N }, { "stage", T },
 	{ "shared_concern", B }, { "risks", N }, { "alerts", N },
-	{ "review_due", T }, { "overdue", B },
+	{ "review_due", T }, { "overdue", B }, { "overdue_actions", N },
+	{ "next_meeting", T },
 };
 
 static const struct col level[] = {
@@ -99,6 +100,12 @@ static const struct col deadline[] = {
 	{ "what", T }, { "due", T }, { "owner", T }, { "overdue", B },
 };
 
+static const struct col action[] = {
+	{ "id", N }, { "case", N }, { "school", N }, { "title", T },
+	{ "owner", T }, { "due", T }, { "status", T }, { "progress", RAG },
+	{ "overdue", B }, { "meeting", N }, { "detail", T },
+};
+
 static const struct rec_desc descriptions[] = {
 	DESC("SCHOOL", school),
 	DESC("LEVEL", level),
@@ -113,6 +120,7 @@ static const struct rec_desc descriptions[] = {
 	DESC("AUDIT", audit),
 	DESC("MEETING", meeting),
 	DESC("DEADLINE", deadline),
+	DESC("ACTION", action),
 };
 
 const struct rec_desc *

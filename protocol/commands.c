@@ -216,6 +216,35 @@ static const struct scp_argdef deadlines_args[] = {
 	PAGING
 };
 
+#define ACTION_STATUSES	"open|in_progress|done|dropped"
+
+static const struct scp_argdef action_add_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "title",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "owner",	SCP_T_LOGIN,	SCP_ARG_REQUIRED,	NULL },
+	{ "due",	SCP_T_DATE,	SCP_ARG_REQUIRED,	NULL },
+	{ "detail",	SCP_T_TEXT,	0,			NULL },
+	{ "meeting",	SCP_T_ID,	0,			NULL },
+};
+
+static const struct scp_argdef action_list_args[] = {
+	{ "case",	SCP_T_ID,	0,	NULL },
+	{ "school",	SCP_T_ID,	0,	NULL },
+	{ "mine",	SCP_T_ENUM,	0,	YESNO },
+	{ "status",	SCP_T_ENUM,	0,	ACTION_STATUSES },
+	{ "overdue",	SCP_T_ENUM,	0,	YESNO },
+	PAGING
+};
+
+static const struct scp_argdef action_update_args[] = {
+	{ "action",	SCP_T_ID,	REQ_POS,	NULL },
+	{ "status",	SCP_T_ENUM,	0,		ACTION_STATUSES },
+	{ "progress",	SCP_T_ENUM,	0,		LEVELS },
+	{ "note",	SCP_T_TEXT,	0,		NULL },
+	{ "owner",	SCP_T_LOGIN,	0,		NULL },
+	{ "due",	SCP_T_DATE,	0,		NULL },
+};
+
 static const struct scp_argdef audit_list_args[] = {
 	{ "case",	SCP_T_ID,	0,	NULL },
 	{ "user",	SCP_T_LOGIN,	0,	NULL },
@@ -359,6 +388,20 @@ const struct scp_cmd scp_commands[] = {
 	    "your deadlines: those missed and those due in the next days (14)",
 	    deadlines_args, NARGS(deadlines_args),
 	    "DEADLINE" },
+
+	/* Actions. */
+	{ "ACTION ADD", 0, LEAD_LINK,
+	    "agree an action for a case: who, by when",
+	    action_add_args, NARGS(action_add_args),
+	    "ACTION" },
+	{ "ACTION LIST", SCP_CMD_PAGED, ALL,
+	    "list actions (mine=yes, overdue=yes, status=, case=, school=)",
+	    action_list_args, NARGS(action_list_args),
+	    "ACTION" },
+	{ "ACTION UPDATE", 0, LEAD_LINK | SCP_ROLE_HEADTEACHER,
+	    "report progress on an action, or change its owner or due date",
+	    action_update_args, NARGS(action_update_args),
+	    "ACTION" },
 
 	/* Users and the audit log. */
 	{ "USER ADD", 0, LEAD,

@@ -285,6 +285,38 @@ MATRIX = {
     "DEADLINES": [
         ("-", "DEADLINES days=365", (OK, OK, OK, OK), {}),
     ],
+    "ACTION ADD": [
+        ("own", 'ACTION ADD {case} title="matrix" owner={lp} due=2027-01-31',
+         (OK, OK, FB, FB), {"rec": "ACTION", "audit": "action.add"}),
+        ("other", 'ACTION ADD {case} title="matrix" owner={lp} '
+         'due=2027-01-31', (OK, NF, NF, NF),
+         {"rec": "ACTION", "audit": "action.add"}),
+        ("foreign", 'ACTION ADD {case} title="matrix" owner={lp} '
+         'due=2027-01-31', NONE_SEE, {"audit": "action.add"}),
+        ("missing", 'ACTION ADD {case} title="matrix" owner={lp} '
+         'due=2027-01-31', NONE_SEE, {"audit": "action.add"}),
+    ],
+    "ACTION LIST": [
+        ("-", "ACTION LIST", (OK, OK, OK, OK),
+         {"rec": "ACTION", "rows": "schools"}),
+        ("own", "ACTION LIST case={case}", (OK, OK, OK, OK), {}),
+        ("other", "ACTION LIST case={case}", (OK, NF, NF, NF), {}),
+        ("foreign", "ACTION LIST case={case}", NONE_SEE, {}),
+        ("missing", "ACTION LIST case={case}", NONE_SEE, {}),
+    ],
+    "ACTION UPDATE": [
+        # progress is the school's to report; owner and due the officers'
+        ("own", 'ACTION UPDATE {action} progress=amber note="matrix"',
+         (OK, OK, OK, FB), {"rec": "ACTION", "audit": "action.update"}),
+        ("own", "ACTION UPDATE {action} due=2027-02-28",
+         (OK, OK, FB, FB), {"rec": "ACTION", "audit": "action.update"}),
+        ("other", 'ACTION UPDATE {action} progress=amber note="matrix"',
+         (OK, NF, NF, NF), {"rec": "ACTION", "audit": "action.update"}),
+        ("foreign", 'ACTION UPDATE {action} progress=amber', NONE_SEE,
+         {"audit": "action.update"}),
+        ("missing", 'ACTION UPDATE {action} progress=amber', NONE_SEE,
+         {"audit": "action.update"}),
+    ],
     "USER ADD": [
         ("-", 'USER ADD login={newlogin} name="Matrix User" role=link_partner',
          (OK, FB, FB, FB), {"rec": "USER", "audit": "user.add"}),
@@ -633,6 +665,7 @@ class Fixture:
                                'reason="f"' % self.X)[0][1]["id"]
         flead.ok('RISK SET %s area=finance rating=red' % self.X)
         self.X_meeting = self.new_meeting(self.X_case, flead)
+        self.X_action = self.new_action(self.X_case, flead, self.fuser)
 
         # M's own: a programme, ratings, alerts and cases on A and B, and a
         # resolved alert on A.
@@ -641,7 +674,9 @@ class Fixture:
         for s in (self.A, self.B):
             lead.ok("RISK SET %s area=attainment rating=green" % s)
             self.new_alert(s)
-            self.new_meeting(self.open_case(s))
+            case = self.open_case(s)
+            self.new_meeting(case)
+            self.new_action(case)
         self.closed_alert = self.new_alert(self.A)
         lead.ok('ALERT RESOLVE %s note="done"' % self.closed_alert)
         self.school_of = {"own": self.A, "other": self.B,
@@ -672,6 +707,11 @@ class Fixture:
         return (lead or self.m.lead).ok(
             "MEETING SCHEDULE %s kind=monitoring at=2027-03-01T10:00:00Z"
             % case)[0][1]["id"]
+
+    def new_action(self, case, lead=None, owner=None):
+        return (lead or self.m.lead).ok(
+            'ACTION ADD %s title="fixture" owner=%s due=2027-01-31'
+            % (case, owner or self.lp))[0][1]["id"]
 
     def open_case(self, school):
         return self.m.lead.ok('CASE OPEN %s programme=securing_good '
@@ -731,6 +771,11 @@ class Fixture:
             if target in ("own", "other"):
                 return self.new_alert(school)
             return {"foreign": self.X_alert, "missing": MISSING}[target]
+        if key == "action":
+            if target in ("own", "other"):
+                case = self.current_case(school) or self.open_case(school)
+                return self.new_action(case)
+            return {"foreign": self.X_action, "missing": MISSING}[target]
         if key == "meeting":
             if target in ("own", "other"):
                 case = self.current_case(school) or self.open_case(school)
@@ -769,7 +814,7 @@ class StaticValues(dict):
     def __missing__(self, key):
         if key in ("school", "nocase", "A", "B", "X"):
             return self.school
-        if key in ("case", "freshcase", "alert", "meeting"):
+        if key in ("case", "freshcase", "alert", "meeting", "action"):
             return MISSING
         if key in ("lp", "lp2", "fuser", "user"):
             return self.login

@@ -4,8 +4,8 @@ through each role.
 It is what a person trying scc meets first, so it has to show the
 product: a dozen schools across the three levels, this term's risk with
 one shared concern, alerts, cases of every preset programme at several
-stages, meetings with their deadlines, and users of every role who each
-see their own part of it.
+stages, meetings with their deadlines, actions, and users of every role
+who each see their own part of it.
 """
 
 import unittest
@@ -103,6 +103,21 @@ class TestDemoCasework(unittest.TestCase):
         seen = records(self.ok(head, "m4", "MEETING LIST"), "MEETING")
         self.assertEqual({m["school"] for m in seen},
                          {held["school"]})
+
+
+    def test_actions(self):
+        head = self.session("head.oakfield")
+        mine = records(self.ok(head, "a1", "ACTION LIST mine=yes"), "ACTION")
+        self.assertEqual([a["owner"] for a in mine], ["head.oakfield"])
+        chair = self.session("chair.oakfield")
+        late = records(self.ok(chair, "a2", "ACTION LIST overdue=yes"),
+                       "ACTION")
+        self.assertEqual([a["owner"] for a in late], ["chair.oakfield"])
+        c = self.session(self.inst.admin, instance.ADMIN_PASSWORD)
+        oak = [s for s in records(self.ok(c, "a3", "DASHBOARD"), "SCHOOL")
+               if s["urn"] == "100101"][0]
+        self.assertEqual(oak["overdue_actions"], "1")
+        self.assertIn("next_meeting", oak)
 
 
 if __name__ == "__main__":
