@@ -106,6 +106,16 @@ static const struct col action[] = {
 	{ "overdue", B }, { "meeting", N }, { "detail", T },
 };
 
+static const struct col minutes[] = {
+	{ "meeting", N }, { "version", N }, { "state", T }, { "by", T },
+	{ "at", T }, { "hash", T }, { "text", T },
+};
+
+static const struct col step[] = {
+	{ "meeting", N }, { "version", N }, { "step", T }, { "from", T },
+	{ "to", T }, { "comment", T }, { "by", T }, { "at", T },
+};
+
 static const struct rec_desc descriptions[] = {
 	DESC("SCHOOL", school),
 	DESC("LEVEL", level),
@@ -121,6 +131,8 @@ static const struct rec_desc descriptions[] = {
 	DESC("MEETING", meeting),
 	DESC("DEADLINE", deadline),
 	DESC("ACTION", action),
+	DESC("MINUTES", minutes),
+	DESC("STEP", step),
 };
 
 const struct rec_desc *

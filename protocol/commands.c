@@ -245,6 +245,21 @@ static const struct scp_argdef action_update_args[] = {
 	{ "due",	SCP_T_DATE,	0,		NULL },
 };
 
+static const struct scp_argdef meeting_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,	NULL },
+};
+
+static const struct scp_argdef minutes_draft_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "text",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "version",	SCP_T_INT,	SCP_ARG_REQUIRED,	NULL },
+};
+
+static const struct scp_argdef minutes_return_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "comment",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+};
+
 static const struct scp_argdef audit_list_args[] = {
 	{ "case",	SCP_T_ID,	0,	NULL },
 	{ "user",	SCP_T_LOGIN,	0,	NULL },
@@ -388,6 +403,40 @@ const struct scp_cmd scp_commands[] = {
 	    "your deadlines: those missed and those due in the next days (14)",
 	    deadlines_args, NARGS(deadlines_args),
 	    "DEADLINE" },
+
+	/* The minutes chain. */
+	{ "MINUTES SHOW", 0, ALL,
+	    "the latest version of a meeting's minutes and every step taken",
+	    meeting_args, NARGS(meeting_args),
+	    "MINUTES" },
+	{ "MINUTES DRAFT", 0, LEAD_LINK,
+	    "write the next version of the minutes (version= the one edited)",
+	    minutes_draft_args, NARGS(minutes_draft_args),
+	    "MINUTES" },
+	{ "MINUTES SUBMIT", 0, LEAD_LINK,
+	    "send the draft minutes to the chair",
+	    meeting_args, NARGS(meeting_args),
+	    "MINUTES" },
+	{ "MINUTES APPROVE", 0, LEAD,
+	    "approve the minutes as chair; they go to the headteacher",
+	    meeting_args, NARGS(meeting_args),
+	    "MINUTES" },
+	{ "MINUTES RETURN", 0, LEAD | SCP_ROLE_HEADTEACHER,
+	    "send the minutes back to the minute taker, saying why",
+	    minutes_return_args, NARGS(minutes_return_args),
+	    "MINUTES" },
+	{ "MINUTES CONFIRM", 0, SCP_ROLE_HEADTEACHER,
+	    "confirm the minutes as the school's headteacher; they never change after",
+	    meeting_args, NARGS(meeting_args),
+	    "MINUTES" },
+	{ "MINUTES ACKNOWLEDGE", 0, SCP_ROLE_GOVERNOR,
+	    "acknowledge confirmed minutes as chair of governors",
+	    meeting_args, NARGS(meeting_args),
+	    "MINUTES" },
+	{ "MINUTES CIRCULATE", 0, LEAD,
+	    "circulate confirmed minutes",
+	    meeting_args, NARGS(meeting_args),
+	    "MINUTES" },
 
 	/* Actions. */
 	{ "ACTION ADD", 0, LEAD_LINK,

@@ -285,6 +285,91 @@ MATRIX = {
     "DEADLINES": [
         ("-", "DEADLINES days=365", (OK, OK, OK, OK), {}),
     ],
+    # The minutes chain. The school sees minutes from when the chair passes
+    # them on: before that they are NOTFOUND to a headteacher or governor.
+    "MINUTES SHOW": [
+        ("own", "MINUTES SHOW {mhead}", (OK, OK, OK, OK), {"rec": "MINUTES"}),
+        ("own", "MINUTES SHOW {mdraft}", (OK, OK, NF, NF), {"rec": "MINUTES"}),
+        ("other", "MINUTES SHOW {mhead}", (OK, NF, NF, NF),
+         {"rec": "MINUTES"}),
+        ("foreign", "MINUTES SHOW {mhead}", NONE_SEE, {}),
+        ("missing", "MINUTES SHOW {mhead}", NONE_SEE, {}),
+    ],
+    "MINUTES DRAFT": [
+        # the link partner is not this meeting's minute taker
+        ("own", 'MINUTES DRAFT {mheld} text="matrix" version=0',
+         (OK, FB, FB, FB), {"rec": "MINUTES", "audit": "minutes.draft"}),
+        ("own", 'MINUTES DRAFT {mdraft} text="stale" version=0',
+         (CF, FB, FB, FB), {"audit": "minutes.draft"}),
+        ("other", 'MINUTES DRAFT {mheld} text="matrix" version=0',
+         (OK, NF, NF, NF), {"rec": "MINUTES", "audit": "minutes.draft"}),
+        ("foreign", 'MINUTES DRAFT {mheld} text="matrix" version=0',
+         NONE_SEE, {"audit": "minutes.draft"}),
+        ("missing", 'MINUTES DRAFT {mheld} text="matrix" version=0',
+         NONE_SEE, {"audit": "minutes.draft"}),
+    ],
+    "MINUTES SUBMIT": [
+        ("own", "MINUTES SUBMIT {mdraft}", (OK, FB, NF, NF),
+         {"rec": "MINUTES", "audit": "minutes.submit"}),
+        ("other", "MINUTES SUBMIT {mdraft}", (OK, NF, NF, NF),
+         {"rec": "MINUTES", "audit": "minutes.submit"}),
+        ("foreign", "MINUTES SUBMIT {mdraft}", NONE_SEE,
+         {"audit": "minutes.submit"}),
+        ("missing", "MINUTES SUBMIT {mdraft}", NONE_SEE,
+         {"audit": "minutes.submit"}),
+    ],
+    "MINUTES APPROVE": [
+        ("own", "MINUTES APPROVE {mchair}", (OK, FB, NF, NF),
+         {"rec": "MINUTES", "audit": "minutes.approve"}),
+        ("own", "MINUTES APPROVE {mdraft}", (CF, FB, NF, NF),
+         {"audit": "minutes.approve"}),
+        ("other", "MINUTES APPROVE {mchair}", (OK, NF, NF, NF),
+         {"rec": "MINUTES", "audit": "minutes.approve"}),
+        ("foreign", "MINUTES APPROVE {mchair}", NONE_SEE,
+         {"audit": "minutes.approve"}),
+        ("missing", "MINUTES APPROVE {mchair}", NONE_SEE,
+         {"audit": "minutes.approve"}),
+    ],
+    "MINUTES RETURN": [
+        ("own", 'MINUTES RETURN {mchair} comment="matrix"', (OK, FB, NF, NF),
+         {"rec": "MINUTES", "audit": "minutes.return"}),
+        ("other", 'MINUTES RETURN {mchair} comment="matrix"',
+         (OK, NF, NF, NF), {"rec": "MINUTES", "audit": "minutes.return"}),
+        ("foreign", 'MINUTES RETURN {mchair} comment="matrix"', NONE_SEE,
+         {"audit": "minutes.return"}),
+        ("missing", 'MINUTES RETURN {mchair} comment="matrix"', NONE_SEE,
+         {"audit": "minutes.return"}),
+    ],
+    "MINUTES CONFIRM": [
+        ("own", "MINUTES CONFIRM {mhead}", (FB, FB, OK, FB),
+         {"rec": "MINUTES", "audit": "minutes.confirm"}),
+        ("own", "MINUTES CONFIRM {mconf}", (FB, FB, CF, FB),
+         {"audit": "minutes.confirm"}),
+        ("other", "MINUTES CONFIRM {mhead}", (FB, NF, NF, NF),
+         {"audit": "minutes.confirm"}),
+        ("foreign", "MINUTES CONFIRM {mhead}", NONE_SEE,
+         {"audit": "minutes.confirm"}),
+        ("missing", "MINUTES CONFIRM {mhead}", NONE_SEE,
+         {"audit": "minutes.confirm"}),
+    ],
+    "MINUTES ACKNOWLEDGE": [
+        ("own", "MINUTES ACKNOWLEDGE {mconf}", (FB, FB, FB, OK),
+         {"rec": "MINUTES", "audit": "minutes.acknowledge"}),
+        ("foreign", "MINUTES ACKNOWLEDGE {mconf}", NONE_SEE,
+         {"audit": "minutes.acknowledge"}),
+        ("missing", "MINUTES ACKNOWLEDGE {mconf}", NONE_SEE,
+         {"audit": "minutes.acknowledge"}),
+    ],
+    "MINUTES CIRCULATE": [
+        ("own", "MINUTES CIRCULATE {mconf}", (OK, FB, FB, FB),
+         {"rec": "MINUTES", "audit": "minutes.circulate"}),
+        ("own", "MINUTES CIRCULATE {mhead}", (CF, FB, FB, FB),
+         {"audit": "minutes.circulate"}),
+        ("foreign", "MINUTES CIRCULATE {mconf}", NONE_SEE,
+         {"audit": "minutes.circulate"}),
+        ("missing", "MINUTES CIRCULATE {mconf}", NONE_SEE,
+         {"audit": "minutes.circulate"}),
+    ],
     "ACTION ADD": [
         ("own", 'ACTION ADD {case} title="matrix" owner={lp} due=2027-01-31',
          (OK, OK, FB, FB), {"rec": "ACTION", "audit": "action.add"}),
@@ -395,6 +480,15 @@ STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.app_user t),
  (SELECT string_agg(t::text, ',' ORDER BY t.user_id, t.school_id)
     FROM scc.assignment t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.meeting t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.meeting_attendee t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.deadline t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.action t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.action_update t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.meeting_id) FROM scc.minutes t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.meeting_id, t.version)
+    FROM scc.minutes_version t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.minutes_step t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.audit t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.event t)))"""
 
@@ -708,6 +802,26 @@ class Fixture:
             "MEETING SCHEDULE %s kind=monitoring at=2027-03-01T10:00:00Z"
             % case)[0][1]["id"]
 
+    def minutes_at(self, school, state):
+        """A held meeting of the school's case with minutes at state:
+        held (none yet), draft, chair, head (with the headteacher) or conf
+        (confirmed, by the headteacher of A)."""
+        lead = self.m.lead
+        case = self.current_case(school) or self.open_case(school)
+        meeting = self.new_meeting(case)
+        lead.ok("MEETING HELD %s" % meeting)
+        steps = ["held", "draft", "chair", "head", "conf"]
+        reached = steps.index(state)
+        if reached >= 1:
+            lead.ok('MINUTES DRAFT %s text="fixture" version=0' % meeting)
+        if reached >= 2:
+            lead.ok("MINUTES SUBMIT %s" % meeting)
+        if reached >= 3:
+            lead.ok("MINUTES APPROVE %s" % meeting)
+        if reached >= 4:
+            self.clients[H].ok("MINUTES CONFIRM %s" % meeting)
+        return meeting
+
     def new_action(self, case, lead=None, owner=None):
         return (lead or self.m.lead).ok(
             'ACTION ADD %s title="fixture" owner=%s due=2027-01-31'
@@ -771,6 +885,10 @@ class Fixture:
             if target in ("own", "other"):
                 return self.new_alert(school)
             return {"foreign": self.X_alert, "missing": MISSING}[target]
+        if key in ("mheld", "mdraft", "mchair", "mhead", "mconf"):
+            if target in ("own", "other"):
+                return self.minutes_at(school, key[1:])
+            return {"foreign": self.X_meeting, "missing": MISSING}[target]
         if key == "action":
             if target in ("own", "other"):
                 case = self.current_case(school) or self.open_case(school)
@@ -814,7 +932,8 @@ class StaticValues(dict):
     def __missing__(self, key):
         if key in ("school", "nocase", "A", "B", "X"):
             return self.school
-        if key in ("case", "freshcase", "alert", "meeting", "action"):
+        if key in ("case", "freshcase", "alert", "meeting", "action",
+                   "mheld", "mdraft", "mchair", "mhead", "mconf"):
             return MISSING
         if key in ("lp", "lp2", "fuser", "user"):
             return self.login
@@ -1623,6 +1742,45 @@ class TestAudit(CaseworkCase):
 
 
 # ---------------------------------------------------------------------------
+
+class TestMinutesConcurrency(CaseworkCase):
+
+    def test_two_drafts_of_one_version(self):
+        """Two sessions draft on the same version at once: one stores its
+        text as the next version, the other gets CONFLICT naming the
+        latest, and nothing stored is overwritten."""
+        auth = Authority("cwn")
+        lead = auth.lead
+        other = Client(auth.lead_login, ADMIN_PW, L)
+        try:
+            school, _ = add_school(lead)
+            case = lead.ok('CASE OPEN %s programme=securing_good '
+                           'reason="minutes"' % school)[0][1]["id"]
+            meeting = lead.ok("MEETING SCHEDULE %s kind=monitoring "
+                              "at=2026-11-20T10:00:00Z" % case)[0][1]["id"]
+            lead.ok("MEETING HELD %s" % meeting)
+            lead.ok('MINUTES DRAFT %s text="first" version=0' % meeting)
+            for round_ in range(5):
+                version = round_ + 1
+                tags = (lead.send('MINUTES DRAFT %s text="lead %d" '
+                                  'version=%d' % (meeting, round_, version)),
+                        other.send('MINUTES DRAFT %s text="other %d" '
+                                   'version=%d' % (meeting, round_, version)))
+                answers = [answer(lead.read(tags[0])),
+                           answer(other.read(tags[1]))]
+                self.assertEqual(sorted(answers), [CF, OK], answers)
+            shown = lead.ok("MINUTES SHOW %s" % meeting)
+            self.assertEqual(shown[0][1]["version"], "6")
+            out = inst.psql("SELECT 'v=' || string_agg(text, '|' ORDER BY "
+                            "version) FROM scc.minutes_version WHERE "
+                            "meeting_id = %s" % meeting)
+            texts = re.search(r"v=(.*)", out).group(1).strip().split("|")
+            self.assertEqual(len(texts), 6, texts)
+            self.assertEqual(texts[0], "first")
+        finally:
+            other.close()
+            lead.close()
+
 
 class TestDisabledUser(CaseworkCase):
 
