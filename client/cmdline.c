@@ -115,6 +115,12 @@ long_option(struct cmdline *cmd, int argc, char **argv, int *i)
 	eq = strchr(name, '=');
 	len = eq != NULL ? (size_t)(eq - name) : strlen(name);
 	o = global_long(name, len);
+	/*
+	 * After a command word, --version is the command's own argument
+	 * (MINUTES DRAFT's version=), not a request for scc's version.
+	 */
+	if (o != NULL && strcmp(o->name, "version") == 0 && cmd->argc > 0)
+		o = NULL;
 	if (o != NULL && !o->value) {
 		if (eq != NULL) {
 			warnx("--%s takes no value", o->name);

@@ -27,6 +27,9 @@ const struct client_cmd client_cmds[] = {
 	    false },
 	{ "help",	cmd_help,	"help [NOUN [VERB]]",
 	    "this text, or one command's arguments", true },
+	{ "minutes edit", cmd_minutes_edit, "minutes edit MEETING",
+	    "edit the latest minutes in $EDITOR; saved, they are the next "
+	    "draft", true },
 	{ "school import", cmd_school_import, "school import FILE.csv",
 	    "add the schools of a GIAS (DfE register) CSV export", true },
 	{ NULL,		NULL,		NULL,	NULL,	false }

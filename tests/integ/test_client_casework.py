@@ -264,6 +264,53 @@ class TestWork(Authority):
                          ["id\tschool\tterm\tarea\trating\tnote\tby\tat"])
         self.assertEqual(self.json(*args), [])
 
+    def editor(self, name, body):
+        path = os.path.join(self.lhome.dir, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + body)
+        os.chmod(path, 0o755)
+        return self.lhome.env(EDITOR=path, VISUAL="")
+
+    def test_minutes_edit(self):
+        sid = self.add_school(610011, "Minutes Primary")
+        case = self.json("case", "open", str(sid), "--programme",
+                         "securing_good", "--reason", "minutes")
+        meeting = self.json("meeting", "schedule", str(case["case"][0]["id"]),
+                            "monitoring", "2026-11-20T10:00:00Z")
+        mid = str(meeting["meeting"][0]["id"])
+        self.scc("meeting", "held", mid)
+        # The first draft starts from nothing.
+        env = self.editor("first.sh", "printf 'Present: all\\nAgreed: "
+                          "the plan\\n' > \"$1\"\n")
+        r = self.scc("minutes", "edit", mid, env=env)
+        self.assertIn("version 1 drafted", r.out)
+        # Saved unchanged: nothing is sent.
+        r = self.scc("minutes", "edit", mid, env=self.editor("same.sh", ":\n"))
+        self.assertIn("no change", r.out)
+        # The next edit starts from the latest version.
+        r = self.scc("minutes", "edit", mid, env=self.editor(
+            "more.sh", "echo 'Next meeting: March' >> \"$1\"\n"))
+        self.assertIn("version 2 drafted", r.out)
+        d = self.json("minutes", "show", mid)
+        self.assertEqual(d["minutes"][0]["text"],
+                         "Present: all\nAgreed: the plan\n"
+                         "Next meeting: March\n")
+        self.assertEqual(d["minutes"][0]["version"], 2)
+        # Someone drafts while the editor is open: CONFLICT, and the text
+        # typed is kept in the file named.
+        other = " ".join([instance.SCC, "-H", "localhost", "-p",
+                          str(inst.port), "--ca", inst.ca])
+        r = self.scc("minutes", "edit", mid, code=1, env=self.editor(
+            "race.sh", "%s minutes draft %s --text other --version 2 "
+            ">/dev/null || exit 1\necho mine >> \"$1\"\n" % (other, mid)))
+        self.assertIn("CONFLICT", r.err)
+        kept = r.err.split("kept in ")[1].strip()
+        with open(kept) as f:
+            self.assertTrue(f.read().endswith("mine\n"))
+        os.unlink(kept)
+        self.assertEqual(self.json("minutes", "show", mid)["minutes"][0]
+                         ["text"], "other")
+
     def test_new_user_changes_the_one_time_password(self):
         sid = self.add_school(610009, "New Head Primary")
         login = "nh.%s" % self.lead.replace(".", "")[:20]
