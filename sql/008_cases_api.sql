@@ -1,4 +1,4 @@
--- 008 the api of programmes, cases and the dashboard.
+-- 008 the api of programmes and cases.
 
 CREATE TYPE scc.rec_programme AS (rec text, id bigint, name text, title text,
     reviews text, max_months int, extension_months int, post_exit_terms int,
@@ -11,9 +11,6 @@ CREATE TYPE scc.rec_case AS (rec text, id bigint, school bigint,
     programme text, stage text, lead text, link_partner text, opened text,
     entered text, review_due text, "limit" text, overdue text, extended text,
     monitoring_until text, reason text);
-CREATE TYPE scc.rec_dashboard AS (rec text, id bigint, urn text, name text,
-    level text, risks int, alerts int, shared_concern text, "case" bigint,
-    stage text, review_due text, overdue text);
 
 CREATE FUNCTION scc.programme_row(p scc.programme) RETURNS scc.rec_programme
 	LANGUAGE sql IMMUTABLE
@@ -462,43 +459,7 @@ BEGIN
 END
 $$;
 
--- ---------------------------------------------------------------------------
--- DASHBOARD: a line per visible school, by id.
-
-CREATE FUNCTION api.dashboard(p_token bytea, p_limit bigint, p_after bigint)
-    RETURNS SETOF scc.rec_dashboard
-	LANGUAGE plpgsql SECURITY DEFINER
-	SET search_path = scc, pg_temp
-AS $$
-DECLARE
-	c	scc.caller := scc.caller(p_token);
-	v_limit	int := scc.page_limit(p_limit);
-	v_term	text := scc.term_current();
-BEGIN
-	RETURN QUERY
-	SELECT 'SCHOOL'::text, s.id, s.urn, s.name::text, s.level::text,
-	    rk.n::int, al.n::int,
-	    scc.yes(scc.is_shared_concern(rk.n, al.areas)), k.id, k.stage::text,
-	    scc.wire_date(d.review_due), scc.yes(d.overdue)
-	FROM (SELECT x.* FROM scc.school x
-	    WHERE x.authority_id = c.authority_id
-		AND scc.sees_school(c, x.id, x.authority_id)
-		AND x.id > coalesce(p_after, 0)
-	    ORDER BY x.id LIMIT v_limit) s
-	CROSS JOIN LATERAL (SELECT count(*) AS n FROM scc.risk r
-	    WHERE r.school_id = s.id AND r.term = v_term
-	    AND r.rating <> 'green') rk
-	CROSS JOIN LATERAL (SELECT count(*) AS n, count(DISTINCT a.area) AS areas
-	    FROM scc.alert a WHERE a.school_id = s.id AND a.status = 'open') al
-	LEFT JOIN scc.school_case k ON k.school_id = s.id AND k.stage <> 'closed'
-	LEFT JOIN scc.programme p ON p.id = k.programme_id
-	-- dates only where there is a case: the filter keeps the call from
-	-- being made at all for the others
-	LEFT JOIN LATERAL (SELECT * FROM scc.case_dates(k, p)
-	    WHERE k.id IS NOT NULL) d ON true
-	ORDER BY s.id;
-END
-$$;
+-- DASHBOARD is made in 012, where the meetings and actions it counts are.
 
 REVOKE EXECUTE ON FUNCTION api.programme_list(bytea, bigint, bigint),
     api.programme_show(bytea, text),
@@ -507,8 +468,7 @@ REVOKE EXECUTE ON FUNCTION api.programme_list(bytea, bigint, bigint),
     api.case_open(bytea, bigint, text, text, text, text),
     api.case_list(bytea, text, bigint, bigint, bigint),
     api.case_show(bytea, bigint),
-    api.case_stage(bytea, bigint, text, text),
-    api.dashboard(bytea, bigint, bigint) FROM PUBLIC;
+    api.case_stage(bytea, bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.programme_list(bytea, bigint, bigint),
     api.programme_show(bytea, text),
     api.programme_set(bytea, text, text, text),
@@ -516,5 +476,4 @@ GRANT EXECUTE ON FUNCTION api.programme_list(bytea, bigint, bigint),
     api.case_open(bytea, bigint, text, text, text, text),
     api.case_list(bytea, text, bigint, bigint, bigint),
     api.case_show(bytea, bigint),
-    api.case_stage(bytea, bigint, text, text),
-    api.dashboard(bytea, bigint, bigint) TO scc_api;
+    api.case_stage(bytea, bigint, text, text) TO scc_api;

@@ -1,6 +1,6 @@
 -- 012 actions agreed for a case: owner, due date, status, the RAG of their
--- progress and a log of every update; and the dashboard's meeting and
--- action columns.
+-- progress and a log of every update; and the dashboard, which shows them
+-- beside each school's level, risks and case.
 
 CREATE TYPE scc.action_status AS ENUM ('open', 'in_progress', 'done',
     'dropped');
@@ -279,10 +279,8 @@ GRANT EXECUTE ON FUNCTION
     TO scc_api;
 
 -- ---------------------------------------------------------------------------
--- DASHBOARD gains each school's overdue actions and next meeting.
-
-DROP FUNCTION api.dashboard(bytea, bigint, bigint);
-DROP TYPE scc.rec_dashboard;
+-- DASHBOARD: a line per visible school, by id: its level, risks, shared
+-- concern, case and dates, overdue actions and next meeting.
 CREATE TYPE scc.rec_dashboard AS (rec text, id bigint, urn text, name text,
     level text, risks int, alerts int, shared_concern text, "case" bigint,
     stage text, review_due text, overdue text, overdue_actions int,

@@ -63,30 +63,21 @@ CREATE TRIGGER minutes_version_frozen
 CREATE TYPE scc.rec_minutes AS (rec text, meeting bigint, version int,
     state text, "by" text, "at" text, hash text, text text);
 
--- The MINUTES record, then its STEP history.
-CREATE FUNCTION scc.minutes_answer(p_meeting bigint, p_steps boolean)
-    RETURNS TABLE (rec text, meeting bigint, version int, state text,
-    "by" text, "at" text, hash text, text text, step text, "from" text,
-    "to" text, comment text)
+-- The MINUTES record of each meeting given: its latest version.
+CREATE FUNCTION scc.minutes_rows(p_ids bigint[]) RETURNS SETOF scc.rec_minutes
 	LANGUAGE sql STABLE
 	SET search_path = scc, pg_temp
 BEGIN ATOMIC
 	SELECT 'MINUTES', n.meeting_id, n.version, n.state::text, u.login,
-	    scc.wire_time(v.at), encode(n.hash, 'hex'), v.text, NULL, NULL,
-	    NULL, NULL
-	FROM scc.minutes n
+	    scc.wire_time(v.at), encode(n.hash, 'hex'), v.text
+	FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+	JOIN scc.minutes n ON n.meeting_id = i.id
 	JOIN scc.minutes_version v ON v.meeting_id = n.meeting_id
 	    AND v.version = n.version
 	JOIN scc.app_user u ON u.id = v.by_id
-	WHERE n.meeting_id = p_meeting
-	UNION ALL
-	SELECT * FROM (SELECT 'STEP', s.meeting_id, s.version, NULL, u.login,
-	    scc.wire_time(s.at), NULL, NULL, s.step, s.from_state::text,
-	    s.to_state::text, s.comment
-	    FROM scc.minutes_step s JOIN scc.app_user u ON u.id = s.by_id
-	    WHERE s.meeting_id = p_meeting AND p_steps ORDER BY s.id) steps;
+	ORDER BY i.ord;
 END;
-REVOKE EXECUTE ON FUNCTION scc.minutes_answer(bigint, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION scc.minutes_rows(bigint[]) FROM PUBLIC;
 
 -- The school's headteachers and governors, for the steps that are theirs.
 CREATE FUNCTION scc.school_people(p_school bigint, p_role text)
@@ -127,15 +118,14 @@ REVOKE EXECUTE ON FUNCTION scc.minutes_get(scc.caller, scc.meeting, boolean)
 -- audits and tells the next person.  p_allowed says whether the caller
 -- holds the part the step needs (FORBIDDEN otherwise); a step from any
 -- other state is CONFLICT.
-CREATE FUNCTION scc.minutes_step_take(c scc.caller, p_meeting bigint,
+CREATE FUNCTION scc.minutes_step_take(c scc.caller, m scc.meeting,
     p_step text, p_allowed boolean, p_what text, p_from scc.minutes_state[],
     p_to scc.minutes_state, p_comment text, p_notify bigint[])
-    RETURNS scc.minutes
+    RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = scc, pg_temp
 AS $$
 DECLARE
-	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 	n	scc.minutes := scc.minutes_get(c, m, true);
 	v_from	scc.minutes_state := n.state;
 BEGIN
@@ -163,12 +153,11 @@ BEGIN
 	    jsonb_build_object('meeting', m.id, 'state', v_from),
 	    jsonb_build_object('meeting', m.id, 'state', p_to, 'comment',
 	    p_comment, 'hash', encode(n.hash, 'hex')), p_notify);
-	RETURN n;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION scc.minutes_step_take(scc.caller, bigint, text,
-    boolean, text, scc.minutes_state[], scc.minutes_state, text, bigint[])
-    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION scc.minutes_step_take(scc.caller, scc.meeting,
+    text, boolean, text, scc.minutes_state[], scc.minutes_state, text,
+    bigint[]) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- MINUTES SHOW / DRAFT / SUBMIT / APPROVE / RETURN / CONFIRM /
@@ -181,12 +170,22 @@ CREATE FUNCTION api.minutes_show(p_token bytea, p_meeting bigint)
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = scc, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
 	c	scc.caller := scc.caller(p_token);
 	m	scc.meeting := scc.meeting_get(c, p_meeting);
 BEGIN
 	PERFORM scc.minutes_get(c, m, false);
-	RETURN QUERY SELECT * FROM scc.minutes_answer(m.id, true);
+	RETURN QUERY
+	SELECT r.rec, r.meeting, r.version, r.state, r."by", r."at", r.hash,
+	    r.text, NULL, NULL, NULL, NULL
+	FROM scc.minutes_rows(ARRAY[m.id]) r;
+	RETURN QUERY
+	SELECT 'STEP'::text, s.meeting_id, s.version, NULL, u.login,
+	    scc.wire_time(s.at), NULL, NULL, s.step, s.from_state::text,
+	    s.to_state::text, s.comment
+	FROM scc.minutes_step s JOIN scc.app_user u ON u.id = s.by_id
+	WHERE s.meeting_id = m.id ORDER BY s.id;
 END
 $$;
 
@@ -240,8 +239,7 @@ BEGIN
 	PERFORM scc.record_change(c, 'minutes.draft', 'case:' || m.case_id,
 	    jsonb_build_object('meeting', m.id, 'version', p_version),
 	    jsonb_build_object('meeting', m.id, 'version', n.version));
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
@@ -252,15 +250,14 @@ CREATE FUNCTION api.minutes_submit(p_token bytea, p_meeting bigint)
 AS $$
 DECLARE
 	c	scc.caller := scc.caller(p_token);
-	m	scc.meeting := scc.meeting_get(c, p_meeting);
+	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 BEGIN
-	PERFORM scc.minutes_step_take(c, m.id, 'submit',
+	PERFORM scc.minutes_step_take(c, m, 'submit',
 	    c.role = 'lead_officer' OR (c.role = 'link_partner'
 	    AND m.taker_id = c.user_id),
 	    'submit these minutes (the minute taker does)',
 	    '{draft}', 'with_chair', NULL, ARRAY[m.chair_id]);
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
@@ -271,15 +268,14 @@ CREATE FUNCTION api.minutes_approve(p_token bytea, p_meeting bigint)
 AS $$
 DECLARE
 	c	scc.caller := scc.caller(p_token);
-	m	scc.meeting := scc.meeting_get(c, p_meeting);
+	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 	k	scc.school_case := scc.case_get(c, m.case_id);
 BEGIN
-	PERFORM scc.minutes_step_take(c, m.id, 'approve',
+	PERFORM scc.minutes_step_take(c, m, 'approve',
 	    m.chair_id = c.user_id, 'approve these minutes (the chair does)',
 	    '{with_chair}', 'with_headteacher', NULL,
 	    scc.school_people(k.school_id, 'headteacher') || m.taker_id);
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
@@ -292,7 +288,7 @@ CREATE FUNCTION api.minutes_return(p_token bytea, p_meeting bigint,
 AS $$
 DECLARE
 	c	scc.caller := scc.caller(p_token);
-	m	scc.meeting := scc.meeting_get(c, p_meeting);
+	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 	k	scc.school_case := scc.case_get(c, m.case_id);
 	n	scc.minutes := scc.minutes_get(c, m, false);
 	v_why	text;
@@ -301,12 +297,11 @@ BEGIN
 	    AND c.school_id = k.school_id), 'return these minutes (the chair '
 	    'or the school''s headteacher does)');
 	v_why := scc.arg_text('comment', p_comment);
-	PERFORM scc.minutes_step_take(c, m.id, 'return', true, NULL,
+	PERFORM scc.minutes_step_take(c, m, 'return', true, NULL,
 	    CASE WHEN c.role = 'headteacher' THEN '{with_headteacher}'
 	    ELSE '{with_chair}' END::scc.minutes_state[], 'draft', v_why,
 	    ARRAY[m.taker_id, m.chair_id]);
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
@@ -317,17 +312,16 @@ CREATE FUNCTION api.minutes_confirm(p_token bytea, p_meeting bigint)
 AS $$
 DECLARE
 	c	scc.caller := scc.caller(p_token);
-	m	scc.meeting := scc.meeting_get(c, p_meeting);
+	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 	k	scc.school_case := scc.case_get(c, m.case_id);
 BEGIN
-	PERFORM scc.minutes_step_take(c, m.id, 'confirm',
+	PERFORM scc.minutes_step_take(c, m, 'confirm',
 	    c.role = 'headteacher' AND c.school_id = k.school_id,
 	    'confirm minutes (the school''s headteacher does)',
 	    '{with_headteacher}', 'confirmed', NULL,
 	    ARRAY[m.chair_id, m.taker_id, k.lead_id]
 	    || scc.school_people(k.school_id, 'governor'));
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
@@ -338,7 +332,7 @@ CREATE FUNCTION api.minutes_acknowledge(p_token bytea, p_meeting bigint)
 AS $$
 DECLARE
 	c	scc.caller := scc.caller(p_token);
-	m	scc.meeting := scc.meeting_get(c, p_meeting);
+	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 	k	scc.school_case := scc.case_get(c, m.case_id);
 	n	scc.minutes := scc.minutes_get(c, m, false);
 BEGIN
@@ -348,10 +342,9 @@ BEGIN
 	    AND s.step = 'acknowledge' AND s.by_id = c.user_id) THEN
 		PERFORM scc.raise_conflict('you have acknowledged these minutes');
 	END IF;
-	PERFORM scc.minutes_step_take(c, m.id, 'acknowledge', true, NULL,
+	PERFORM scc.minutes_step_take(c, m, 'acknowledge', true, NULL,
 	    '{confirmed,circulated}', n.state, NULL, ARRAY[m.chair_id]);
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
@@ -362,15 +355,14 @@ CREATE FUNCTION api.minutes_circulate(p_token bytea, p_meeting bigint)
 AS $$
 DECLARE
 	c	scc.caller := scc.caller(p_token);
-	m	scc.meeting := scc.meeting_get(c, p_meeting);
+	m	scc.meeting := scc.meeting_get(c, p_meeting, true);
 	k	scc.school_case := scc.case_get(c, m.case_id);
 BEGIN
-	PERFORM scc.minutes_step_take(c, m.id, 'circulate',
+	PERFORM scc.minutes_step_take(c, m, 'circulate',
 	    c.role = 'lead_officer', 'circulate minutes',
 	    '{confirmed}', 'circulated', NULL, scc.meeting_people(m, k)
 	    || scc.school_people(k.school_id, 'governor'));
-	RETURN QUERY SELECT a.rec, a.meeting, a.version, a.state, a."by",
-	    a."at", a.hash, a.text FROM scc.minutes_answer(m.id, false) a;
+	RETURN QUERY SELECT * FROM scc.minutes_rows(ARRAY[m.id]);
 END
 $$;
 
