@@ -1473,6 +1473,91 @@ class TestHostileText(CaseworkCase):
                 self.assertEqual([f.get("reason") for t, f in recs],
                                  [v.value] * 3, what)
 
+    def meeting_held(self):
+        lead = self.auth.lead
+        school, _ = add_school(lead, "Hostile Minutes School")
+        case = lead.ok('CASE OPEN %s programme=securing_good reason="h"'
+                       % school)[0][1]["id"]
+        meeting = lead.ok("MEETING SCHEDULE %s kind=monitoring "
+                          "at=2026-11-20T10:00:00Z" % case)[0][1]["id"]
+        lead.ok("MEETING HELD %s" % meeting)
+        return case, meeting
+
+    def test_free_text_minutes_and_actions(self):
+        lead = self.auth.lead
+        case, meeting = self.meeting_held()
+        for i, v in enumerate(self.free_text()):
+            what = "value %d (%d octets)" % (i, len(v.raw))
+            with self.subTest(value=i, field="MINUTES DRAFT text"):
+                tag, lines = self.send("MINUTES DRAFT", meeting, text=v,
+                                       version=str(i))
+                self.check_record(tag, lines, ["MINUTES"], "text", v.value,
+                                  what)
+            with self.subTest(value=i, field="MINUTES RETURN comment"):
+                lead.ok("MINUTES SUBMIT %s" % meeting)
+                tag, lines = self.send("MINUTES RETURN", meeting, comment=v)
+                self.check_record(tag, lines, ["MINUTES"], "state", "draft",
+                                  what)
+                steps = [f for t, f in lead.ok("MINUTES SHOW %s" % meeting)
+                         if t == "STEP"]
+                self.assertEqual(steps[-1].get("comment"), v.value, what)
+            with self.subTest(value=i, field="ACTION ADD detail"):
+                tag, lines = self.send("ACTION ADD", case, title="Hostile",
+                                       owner=self.auth.lead_login,
+                                       due="2027-01-31", detail=v)
+                a = self.check_record(tag, lines, ["ACTION"], "detail",
+                                      v.value, what)
+            with self.subTest(value=i, field="ACTION UPDATE note"):
+                tag, lines = self.send("ACTION UPDATE", a["id"], note=v)
+                self.check_record(tag, lines, ["ACTION"], "id", a["id"], what)
+                recs = lead.ok("AUDIT LIST limit=1")
+                detail = json.loads(recs[0][1]["detail"])
+                self.assertEqual(detail["note"], [None, v.value], what)
+
+    def test_bad_meeting_and_action_input(self):
+        """Labels refuse what they must, oversized and malformed values are
+        refused before anything changes, and the connection stays in step."""
+        case, meeting = self.meeting_held()
+        before = state()
+        ok, bad = self.label_values()
+        for v in bad:
+            with self.subTest(field="MEETING SCHEDULE place", value=v.raw):
+                tag, lines = self.send("MEETING SCHEDULE", case,
+                                       kind="monitoring",
+                                       at="2027-01-10T10:00:00Z", place=v)
+                self.refused(tag, lines, "INVALID", "place", repr(v.raw))
+            with self.subTest(field="ACTION ADD title", value=v.raw):
+                tag, lines = self.send("ACTION ADD", case, title=v,
+                                       owner=self.auth.lead_login,
+                                       due="2027-01-31")
+                self.refused(tag, lines, "INVALID", "title", repr(v.raw))
+        big = Text(at_limit(TEXT_MAX + 1))
+        tag, lines = self.send("MINUTES DRAFT", meeting, text=big,
+                               version="0")
+        self.refused(tag, lines, "TOOBIG", None, "minutes over the limit")
+        for cmd, args, named, code, arg in (
+                ("MINUTES DRAFT", (meeting,), {"text": Text("x"),
+                                               "version": "-1"},
+                 "INVALID", "version"),
+                ("MINUTES DRAFT", (meeting,), {"text": Text("x"),
+                                               "version": "7"},
+                 "CONFLICT", "0"),
+                ("MEETING SCHEDULE", (case,), {"kind": "picnic",
+                                               "at": "2027-01-10T10:00:00Z"},
+                 "INVALID", "kind"),
+                ("MEETING SCHEDULE", (case,), {"kind": "review",
+                                               "at": "tomorrow"},
+                 "INVALID", "at"),
+                ("ACTION ADD", (case,), {"title": Text("t"), "owner": "x",
+                                         "due": "2027-02-30"},
+                 "INVALID", "due"),
+                ("DEADLINES", (), {"days": "9999"}, "INVALID", "days")):
+            with self.subTest(cmd=cmd, arg=arg):
+                tag, lines = self.send(cmd, *args, **named)
+                self.refused(tag, lines, code, arg, cmd)
+        self.assertAnswer(self.auth.lead.call("NOOP"), OK)
+        self.assertEqual(state(), before)
+
     def test_free_text_over_limit(self):
         s = self.school
         before = state()
