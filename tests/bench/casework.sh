@@ -87,74 +87,7 @@ ulimit -n "$(ulimit -Hn)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scc-casework.XXXXXX")
 chmod 755 "$WORK"
-INST=
-SCCD_PID=
-
-stop_sccd() {
-	if [ -n "$SCCD_PID" ] && kill -0 "$SCCD_PID" 2>/dev/null; then
-		kill -TERM "$SCCD_PID"
-		for _ in $(seq 1 300); do
-			kill -0 "$SCCD_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		if kill -0 "$SCCD_PID" 2>/dev/null; then
-			echo "casework.sh: sccd did not stop on SIGTERM; killing it" >&2
-			kill -KILL "$SCCD_PID" 2>/dev/null || true
-			as_owner "$PG_BINDIR/pg_ctl" -D "$INST/pgdata" -m immediate \
-			    stop > /dev/null 2>&1 || true
-		fi
-	fi
-	SCCD_PID=
-}
-
-cleanup() {
-	stop_sccd
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$(stat -c %U "$INST")" -- "$@"
-	else
-		"$@"
-	fi
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-field() {
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-
-calc() {
-	python3 -c "print($1)"
-}
-
-verdict() {
-	if python3 -c "import sys; sys.exit(0 if ($1) else 1)"; then
-		echo met
-	else
-		echo MISSED
-	fi
-}
-
-median_by() {	# median_by NAME: the middle line of stdin by field NAME
-	python3 -c '
-import sys
-name = sys.argv[1]
-lines = [l.rstrip("\n") for l in sys.stdin if l.strip()]
-def value(l):
-    for w in l.split():
-        if w.startswith(name + "="):
-            return float(w.split("=", 1)[1])
-    return 0.0
-lines.sort(key=value)
-print(lines[len(lines) // 2])' "$1"
-}
+. "$HERE/lib.sh"
 
 # psql as the database owner, on the instance's socket.
 owner_psql() {
@@ -181,18 +114,7 @@ cat >> "$INST/pgdata/postgresql.conf" <<EOF
 max_connections = $((CLIENTS + 50))
 EOF
 
-PORT=$(free_port)
-"$SCCD" serve -D "$INST" --listen "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
-SCCD_PID=$!
-for _ in $(seq 1 150); do
-	grep -q "serving on" "$WORK/serve.log" 2>/dev/null && break
-	kill -0 "$SCCD_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
-	sleep 0.2
-done
-grep -q "serving on" "$WORK/serve.log" ||
-    { echo "casework.sh: sccd did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
-grep "serving on" "$WORK/serve.log" | sed 's/^.*sccd\[info\] /== sccd /'
-LG=("$LOADGEN" --host 127.0.0.1 --port "$PORT" --ca "$INST/tls/ca.crt")
+serve
 
 # ---- the data ----
 

@@ -126,58 +126,10 @@ ulimit -n "$(ulimit -Hn)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scc-bench.XXXXXX")
 # As root the instance belongs to postgres, which must reach it.
 chmod 755 "$WORK"
-INST=
-SCCD_PID=
-
-# Stop the instance being served, and its PostgreSQL even if sccd will not.
-stop_sccd() {
-	if [ -n "$SCCD_PID" ] && kill -0 "$SCCD_PID" 2>/dev/null; then
-		kill -TERM "$SCCD_PID"
-		for _ in $(seq 1 $((STOP_WAIT * 5))); do
-			kill -0 "$SCCD_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		if kill -0 "$SCCD_PID" 2>/dev/null; then
-			echo "run.sh: sccd did not stop on SIGTERM; killing it" >&2
-			kill -KILL "$SCCD_PID" 2>/dev/null || true
-			as_owner "$PG_BINDIR/pg_ctl" -D "$INST/pgdata" -m immediate \
-			    stop > /dev/null 2>&1 || true
-		fi
-	fi
-	SCCD_PID=
-}
-
-cleanup() {
-	stop_sccd
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Run a command as the account that owns the instance.
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$(stat -c %U "$INST")" -- "$@"
-	else
-		"$@"
-	fi
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Pull name=value out of a loadgen line.
-field() {
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
+. "$HERE/lib.sh"
 
 ms() {	# ms VALUE: milliseconds as the summary shows them
 	printf '%.1f' "$1"
-}
-
-calc() {	# calc PYTHON-EXPRESSION
-	python3 -c "print($1)"
 }
 
 # The ratio sccd/pgbench each load aims at. Few clients: the extra hop
@@ -192,14 +144,6 @@ ratio_aim() {	# ratio_aim CLIENTS
 	fi
 }
 
-verdict() {	# verdict EXPR -> met/MISSED
-	if python3 -c "import sys; sys.exit(0 if ($1) else 1)"; then
-		echo met
-	else
-		echo MISSED
-	fi
-}
-
 # A fresh demo instance in $WORK/NAME; INST names it.
 instance_new() {
 	INST=$WORK/$1
@@ -208,47 +152,12 @@ instance_new() {
 	    { cat "$WORK/$1-init.log" >&2; exit 1; }
 }
 
-# Serve $INST on a free port; sets SCCD_PID, PORT and LG (loadgen's command).
-serve() {
-	local log=$INST.serve.log
-
-	PORT=$(free_port)
-	"$SCCD" serve -D "$INST" --listen "127.0.0.1:$PORT" > "$log" 2>&1 &
-	SCCD_PID=$!
-	for _ in $(seq 1 150); do
-		grep -q "serving on" "$log" 2>/dev/null && break
-		kill -0 "$SCCD_PID" 2>/dev/null ||
-		    { cat "$log" >&2; exit 1; }
-		sleep 0.2
-	done
-	grep -q "serving on" "$log" ||
-	    { echo "run.sh: sccd did not start" >&2; cat "$log" >&2; exit 1; }
-	grep "serving on" "$log" | sed 's/^.*sccd\[info\] /== sccd /'
-	LG=("$LOADGEN" --host 127.0.0.1 --port "$PORT" --ca "$INST/tls/ca.crt")
-}
-
 # ---- whoami, idle, storm: one instance ----
 
 MAXLOAD=0
 for n in $LOADS $NOOP_CLIENTS $STORM_CLIENTS; do
 	[ "$n" -gt "$MAXLOAD" ] && MAXLOAD=$n
 done
-
-# The middle one of the lines on stdin, by the value of field NAME.
-median_by() {	# median_by NAME
-	local name=$1
-	python3 -c '
-import sys
-name = sys.argv[1]
-lines = [l.rstrip("\n") for l in sys.stdin if l.strip()]
-def value(l):
-    for w in l.split():
-        if w.startswith(name + "="):
-            return float(w.split("=", 1)[1])
-    return 0.0
-lines.sort(key=value)
-print(lines[len(lines) // 2])' "$name"
-}
 
 # On two cores the scheduler's placement of sccd, PostgreSQL and the load
 # generator moves single runs by a quarter either way: each side runs
