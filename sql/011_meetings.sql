@@ -239,6 +239,14 @@ CREATE FUNCTION scc.can_run_meetings(c scc.caller) RETURNS boolean
 	RETURN c.role IN ('lead_officer', 'link_partner');
 REVOKE EXECUTE ON FUNCTION scc.can_run_meetings(scc.caller) FROM PUBLIC;
 
+-- May the caller see this case?  Its school's rule.
+CREATE FUNCTION scc.sees_case(c scc.caller, p_case bigint) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = scc, pg_temp
+	RETURN EXISTS (SELECT 1 FROM scc.school_case k WHERE k.id = p_case
+	    AND scc.sees_school(c, k.school_id, k.authority_id));
+REVOKE EXECUTE ON FUNCTION scc.sees_case(scc.caller, bigint) FROM PUBLIC;
+
 -- A meeting of a case the caller can see, or NOTFOUND.
 CREATE FUNCTION scc.meeting_get(c scc.caller, p_meeting bigint,
     p_lock boolean DEFAULT false) RETURNS scc.meeting
@@ -254,9 +262,7 @@ BEGIN
 	ELSE
 		SELECT * INTO m FROM scc.meeting x WHERE x.id = p_meeting;
 	END IF;
-	IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM scc.school_case k
-	    WHERE k.id = m.case_id
-	    AND scc.sees_school(c, k.school_id, k.authority_id)) THEN
+	IF NOT FOUND OR NOT scc.sees_case(c, m.case_id) THEN
 		PERFORM scc.raise_notfound('meeting');
 	END IF;
 	RETURN m;

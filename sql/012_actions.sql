@@ -93,9 +93,7 @@ BEGIN
 	ELSE
 		SELECT * INTO a FROM scc.action x WHERE x.id = p_action;
 	END IF;
-	IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM scc.school_case k
-	    WHERE k.id = a.case_id
-	    AND scc.sees_school(c, k.school_id, k.authority_id)) THEN
+	IF NOT FOUND OR NOT scc.sees_case(c, a.case_id) THEN
 		PERFORM scc.raise_notfound('action');
 	END IF;
 	RETURN a;
