@@ -98,6 +98,18 @@ static const struct col meeting[] = {
 static const struct col deadline[] = {
 	{ "id", N }, { "meeting", N }, { "case", N }, { "school", N },
 	{ "what", T }, { "due", T }, { "owner", T }, { "overdue", B },
+	{ "met", T }, { "met_by", T },
+};
+
+/*
+ * AGENDA's lines: kind is action (an open action carried forward; id is
+ * the action's), item or document (arrived is a document's alone).
+ */
+static const struct col item[] = {
+	{ "meeting", N }, { "kind", T }, { "id", N }, { "title", T },
+	{ "detail", T }, { "owner", T }, { "due", T }, { "status", T },
+	{ "progress", RAG }, { "overdue", B }, { "arrived", B }, { "by", T },
+	{ "at", T },
 };
 
 static const struct col action[] = {
@@ -130,6 +142,7 @@ static const struct rec_desc descriptions[] = {
 	DESC("AUDIT", audit),
 	DESC("MEETING", meeting),
 	DESC("DEADLINE", deadline),
+	DESC("ITEM", item),
 	DESC("ACTION", action),
 	DESC("MINUTES", minutes),
 	DESC("STEP", step),

@@ -23,6 +23,10 @@ static const struct scp_argdef password_args[] = {
 	{ "new",	SCP_T_SECRET,	REQ_POS,		NULL },
 };
 
+static const struct scp_argdef watch_args[] = {
+	{ "mode",	SCP_T_ENUM,	REQ_POS,		"on|off" },
+};
+
 static const struct scp_argdef logout_args[] = {
 	{ "scope",	SCP_T_ENUM,	SCP_ARG_POSITIONAL,	"all" },
 };
@@ -216,6 +220,20 @@ static const struct scp_argdef deadlines_args[] = {
 	PAGING
 };
 
+#define DEADLINE_KINDS	"proforma|agenda|documents|reception|minutes"
+
+static const struct scp_argdef deadline_done_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "what",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	DEADLINE_KINDS },
+};
+
+static const struct scp_argdef agenda_add_args[] = {
+	{ "meeting",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "title",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "kind",	SCP_T_ENUM,	0,			"item|document" },
+	{ "detail",	SCP_T_TEXT,	0,			NULL },
+};
+
 #define ACTION_STATUSES	"open|in_progress|done|dropped"
 
 static const struct scp_argdef action_add_args[] = {
@@ -289,6 +307,10 @@ const struct scp_cmd scp_commands[] = {
 	    "change your password; ends your other sessions",
 	    password_args, NARGS(password_args),
 	    NULL },
+	{ "WATCH", SCP_CMD_SESSION, SCP_ROLES_ALL,
+	    "receive events as they happen (on: those missed first), or stop",
+	    watch_args, NARGS(watch_args),
+	    "EVENT" },
 	{ "LOGOUT", SCP_CMD_PREAUTH | SCP_CMD_SESSION, SCP_ROLES_ALL,
 	    "end this session, or every session with 'all'",
 	    logout_args, NARGS(logout_args),
@@ -399,10 +421,26 @@ const struct scp_cmd scp_commands[] = {
 	    "cancel a scheduled meeting, with the reason",
 	    meeting_cancel_args, NARGS(meeting_cancel_args),
 	    "MEETING" },
+	{ "WAITING", 0, ALL,
+	    "what waits for you now: minutes, actions, deadlines, unread events",
+	    NULL, 0,
+	    "WAITING" },
 	{ "DEADLINES", SCP_CMD_PAGED, ALL,
 	    "your deadlines: those missed and those due in the next days (14)",
 	    deadlines_args, NARGS(deadlines_args),
 	    "DEADLINE" },
+	{ "DEADLINE DONE", 0, LEAD_LINK | SCP_ROLE_HEADTEACHER,
+	    "mark a meeting's deadline met (its owner or a lead officer does)",
+	    deadline_done_args, NARGS(deadline_done_args),
+	    "DEADLINE" },
+	{ "AGENDA", 0, ALL,
+	    "a meeting's agenda: open actions carried forward, items, documents",
+	    meeting_args, NARGS(meeting_args),
+	    "ITEM" },
+	{ "AGENDA ADD", 0, LEAD_LINK,
+	    "add an item, or a document asked of the school, to a meeting's agenda",
+	    agenda_add_args, NARGS(agenda_add_args),
+	    "ITEM" },
 
 	/* The minutes chain. */
 	{ "MINUTES SHOW", 0, ALL,

@@ -68,6 +68,12 @@ static const struct setting settings[] = {
 	    "seconds to connect to the database; a silent host is given up after as long" },
 	{ "output_max", SET_INT, S(output_max), 64 * KIB, 1024 * MIB, "16777216", 1,
 	    "octets of unsent output per connection before it is dropped" },
+	{ "watch_backlog", SET_INT, S(watch_backlog), 4 * KIB, 1024 * MIB, "1048576", 1,
+	    "octets of unsent output a watching connection may have when an "
+	    "event is due to it; beyond it the client is not reading and is dropped" },
+	{ "events_interval", SET_INT, S(events_interval), 1, 3600, "60", 0,
+	    "seconds between looks for actions and deadlines that have fallen "
+	    "due (each instance looks; each event is raised once)" },
 	{ "line_max", SET_INT, L(line_max), 1024, 1 * MIB, "8192", 1,
 	    "octets in one request line" },
 	{ "args_max", SET_INT, L(args_max), 8, 4096, "64", 1,

@@ -30,6 +30,8 @@ struct config {
 	int64_t		 statement_timeout;	/* seconds a database statement may run */
 	int64_t		 db_connect_timeout;	/* seconds to reach the database */
 	int64_t		 output_max;		/* octets queued per connection */
+	int64_t		 watch_backlog;		/* unsent octets before a watcher is dropped */
+	int64_t		 events_interval;	/* seconds between raising due events */
 	int64_t		 session_idle;		/* seconds */
 	int64_t		 session_absolute;	/* seconds */
 	int64_t		 login_max_failures;	/* per account within the window */

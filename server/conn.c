@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "request.h"
 #include "serve.h"
+#include "watch.h"
 
 #define GREETING	"* OK [CAPABILITY " SCP_PROTOCOL " LITERAL+ WATCH] sccd ready\r\n"
 #define CLOSING_SECONDS	5
@@ -140,6 +141,7 @@ conn_close(struct conn *c, const char *why)
 	log_debug("conn %llu: %s -> dead: %s", (unsigned long long)c->id,
 	    state_names[c->state], why);
 	c->state = CONN_DEAD;
+	watch_stop(c);
 	event_del(c->rev);
 	event_del(c->wev);
 	event_del(c->timer);
@@ -455,6 +457,15 @@ conn_request_done(struct conn *c)
 		conn_bye(c, SCP_CODE_UNAVAILABLE, "server shutting down");
 		return;
 	}
+	if (c->session_ended) {
+		conn_forget_session(c);
+		conn_bye(c, SCP_CODE_EXPIRED, "session ended");
+		return;
+	}
+	/* Events read during the answer go out before the next one starts. */
+	watch_between(c);
+	if (!conn_alive(c))
+		return;
 	conn_process(c);
 	if (conn_alive(c))
 		conn_flush(c);
@@ -463,10 +474,39 @@ conn_request_done(struct conn *c)
 void
 conn_forget_session(struct conn *c)
 {
+	watch_stop(c);
 	c->authed = false;
 	explicit_bzero(c->token_hash, sizeof(c->token_hash));
 	free(c->login);
 	c->login = NULL;
+}
+
+/*
+ * A connection between requests finds out that its session ended at its
+ * next request (NO [EXPIRED]), as the protocol has always said. One that
+ * watches may never send another: it is told now and closed.
+ */
+void
+conn_session_ended(struct loop *loop, const uint8_t hash[32])
+{
+	struct conn	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &loop->conns, entry, next) {
+		if (!c->authed || !watch_on(c) || !conn_alive(c) ||
+		    memcmp(c->token_hash, hash, sizeof(c->token_hash)) != 0)
+			continue;
+		log_info("conn %llu: the session it watches with was ended",
+		    (unsigned long long)c->id);
+		if (!conn_reading(c)) {
+			/* Its answer is on the way; the BYE follows it. */
+			c->session_ended = true;
+			continue;
+		}
+		conn_hold(c);
+		conn_forget_session(c);
+		conn_bye(c, SCP_CODE_EXPIRED, "session ended");
+		conn_release(c);
+	}
 }
 
 void

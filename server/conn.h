@@ -46,6 +46,16 @@ enum conn_state {
 	CONN_DEAD
 };
 
+/* WATCH (watch.c): events pushed between answers. */
+struct conn_watch {
+	LIST_ENTRY(conn)	 entry;		/* in the loop's table while on */
+	int64_t			 user;		/* whose events; 0: not watching */
+	int64_t			 last;		/* the last event id sent */
+	bool			 fetching;	/* a read is in flight */
+	bool			 again;		/* woken since: read again */
+	struct scp_buf		 held;		/* read during an answer */
+};
+
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct loop		*loop;
@@ -73,6 +83,8 @@ struct conn {
 	unsigned		 role;
 	uint8_t			 token_hash[32];
 	char			*login;
+	bool			 session_ended;	/* elsewhere: BYE once the answer is done */
+	struct conn_watch	 watch;
 	struct request		*req;		/* being carried out, or NULL */
 	/* a request answered without being carried out (refused, malformed) */
 	char			 tag[SCP_TAG_MAX + 1];
@@ -107,6 +119,8 @@ void	conn_linger(struct conn *);
 void	conn_request_done(struct conn *);
 /* The session is over (expired, logged out): forget it. */
 void	conn_forget_session(struct conn *);
+/* On the loop's thread: the session with this token hash was ended. */
+void	conn_session_ended(struct loop *, const uint8_t hash[32]);
 void	conn_close(struct conn *, const char *why);
 void	conn_flush(struct conn *);
 void	conn_begin_drain(struct conn *);

@@ -83,6 +83,10 @@ struct db_pool {
 	struct dbreq_list	 done;
 	struct event		*deliver;
 	bool			 closing;	/* db_pool_free: answer everything now */
+	/* LISTEN: told of each connection ready, and of each notification. */
+	db_ready_cb		 on_ready;
+	db_notify_cb		 on_notify;
+	void			*listen_arg;
 };
 
 static void	dbconn_start(struct dbconn *);
@@ -238,6 +242,22 @@ dbconn_ready(struct dbconn *dc)
 	dc->backoff_ms = BACKOFF_MIN_MS;
 	log_info("database connection %d ready", dc->index);
 	dbconn_take_waiting(dc);
+	if (dc->pool->on_ready != NULL && dc->state == DBC_READY)
+		dc->pool->on_ready(dc->pool->listen_arg);
+}
+
+/* Hand on what LISTEN brought; notifications arrive between results. */
+static void
+dbconn_notifies(struct dbconn *dc)
+{
+	struct db_pool	*p = dc->pool;
+	PGnotify	*n;
+
+	while ((n = PQnotifies(dc->pg)) != NULL) {
+		if (p->on_notify != NULL)
+			p->on_notify(p->listen_arg, n->relname, n->extra);
+		PQfreemem(n);
+	}
 }
 
 static void
@@ -332,6 +352,8 @@ dbconn_on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	dbconn_results(dc);
+	if (dc->state == DBC_READY)
+		dbconn_notifies(dc);
 	if (dc->state == DBC_READY && PQstatus(dc->pg) == CONNECTION_BAD)
 		dbconn_down(dc, PQerrorMessage(dc->pg));
 	else
@@ -885,6 +907,15 @@ db_pool_new(struct event_base *base, const struct db_params *dp, int size,
 fail:
 	db_pool_free(p);
 	return NULL;
+}
+
+void
+db_pool_listen(struct db_pool *p, db_ready_cb ready, db_notify_cb notify,
+    void *arg)
+{
+	p->on_ready = ready;
+	p->on_notify = notify;
+	p->listen_arg = arg;
 }
 
 /* Everything still owed an answer gets it now, until nothing is left. */

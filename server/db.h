@@ -35,8 +35,21 @@ enum db_status {
 /* res is owned by the pool and cleared after the callback returns. */
 typedef void	(*db_cb)(void *arg, enum db_status, const PGresult *res);
 
+/*
+ * For a pool that LISTENs: ready is called each time a connection becomes
+ * ready (channels listened to on a lost one are gone, and notifications
+ * may have been missed meanwhile); notify with each notification's channel
+ * and payload. Both are called from the pool's event handlers: they may
+ * queue queries but must not free the pool.
+ */
+typedef void	(*db_ready_cb)(void *arg);
+typedef void	(*db_notify_cb)(void *arg, const char *channel,
+		    const char *payload);
+
 struct db_pool	*db_pool_new(struct event_base *, const struct db_params *,
 		    int size, const struct db_stmt *, int nstmts);
+void		 db_pool_listen(struct db_pool *, db_ready_cb, db_notify_cb,
+		    void *arg);
 /*
  * Every query still queued or in flight is answered DB_UNAVAILABLE (at
  * once: the loop has stopped), and so is any query its callback queues.

@@ -31,6 +31,7 @@ static const struct handler handlers[] = {
 	{ "PASSWORD",	cmd_password,	cmd_session_abort,	"password changed" },
 	{ "LOGOUT",	cmd_logout,	cmd_session_abort,	"logged out" },
 	{ "USER ADD",	cmd_user_add,	NULL,			"user added" },
+	{ "WATCH",	cmd_watch,	NULL,			"watching" },
 };
 
 static struct route	*routes;	/* one per command, in table order */
@@ -49,6 +50,10 @@ static const struct {
 	[STMT_PASSWORD_ABANDON] =	{ "api.password_abandon", 2 },
 	[STMT_LOGOUT] =			{ "api.logout", 2 },
 	[STMT_USER_ADD] =		{ "api.user_add", 7 },
+	[STMT_EVENTS_AFTER] =		{ "api.events_after", 3 },
+	[STMT_EVENTS_LISTEN] =		{ "api.events_listen", 0 },
+	[STMT_EVENTS_ROUTE] =		{ "api.events_route", 1 },
+	[STMT_EVENTS_DUE] =		{ "api.events_due", 0 },
 };
 
 static const struct handler *

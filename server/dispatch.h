@@ -24,6 +24,10 @@ enum session_stmt {
 	STMT_PASSWORD_ABANDON,
 	STMT_LOGOUT,
 	STMT_USER_ADD,
+	STMT_EVENTS_AFTER,	/* WATCH and each delivery after it */
+	STMT_EVENTS_LISTEN,	/* the listener (events.c) */
+	STMT_EVENTS_ROUTE,
+	STMT_EVENTS_DUE,
 	STMT_SESSION_COUNT
 };
 
@@ -58,6 +62,8 @@ void	cmd_resume(struct request *);
 void	cmd_password(struct request *);
 void	cmd_logout(struct request *);
 void	cmd_session_abort(struct request *);
+/* cmd_watch.c */
+void	cmd_watch(struct request *);
 /* cmd_user.c */
 void	cmd_user_add(struct request *);
 /* cmd_sql.c */

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "serve.h"
+#include "watch.h"
 
 #define LOOP_RBUF	(16 * 1024)
 #define ACCEPT_BATCH	64	/* per wakeup, so one burst cannot starve the rest */
@@ -151,7 +152,7 @@ loop_init(struct loop *loop, struct server *srv, int id, int listen_fd,
 		return -1;
 	loop->db = db_pool_new(loop->base, &srv->dbparams, (int)cfg->db_pool,
 	    srv->stmts, srv->nstmts);
-	if (loop->db == NULL)
+	if (loop->db == NULL || watch_table_new(loop) == -1)
 		return -1;
 	return 0;
 }
@@ -277,6 +278,7 @@ loop_free(struct loop *loop)
 			free(msg);
 	}
 	db_pool_free(loop->db);
+	watch_table_free(loop);
 	if (loop->base != NULL)
 		event_base_free(loop->base);
 	if (loop->listen_fd != -1)

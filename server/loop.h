@@ -42,6 +42,7 @@ struct loop {
 	struct event		*accept_ev;
 	struct event		*accept_pause;	/* after EMFILE */
 	struct db_pool		*db;
+	struct watch_bucket	*watchers;	/* watch.c: watching conns by user */
 	TAILQ_HEAD(, conn)	 conns;
 	int			 nconns;
 	int			 draining;

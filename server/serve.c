@@ -22,6 +22,7 @@
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
+#include "events.h"
 #include "hashpool.h"
 #include "listener.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct serve_state {
 	struct event_base	*base;
 	struct event		*sigev[3];
 	struct db_stmt		*stmts;		/* owned; srv.stmts lends it out */
+	struct events		*events;	/* the LISTEN connection */
 };
 
 static void
@@ -138,10 +140,19 @@ serve_embedded_db(struct serve_state *s, const struct account *acct)
 	char	*owner;
 	PGconn	*pg;
 
-	if (pgctl_setup(&s->pg, s->opts.dir, acct, err, sizeof(err)) == -1 ||
-	    pgctl_start(&s->pg, err, sizeof(err)) == -1)
+	if (pgctl_setup(&s->pg, s->opts.dir, acct, err, sizeof(err)) == -1)
 		fatalx("embedded PostgreSQL: %s", err);
-	s->pg_started = true;
+	/*
+	 * Another sccd serving this instance already runs the cluster: share
+	 * it, and leave stopping it to the instance that started it.
+	 */
+	if (pgctl_running(&s->pg))
+		log_info("PostgreSQL of %s is already running: sharing it",
+		    s->opts.dir);
+	else if (pgctl_start(&s->pg, err, sizeof(err)) == -1)
+		fatalx("embedded PostgreSQL: %s", err);
+	else
+		s->pg_started = true;
 	if ((owner = pgctl_conninfo(&s->pg, "scc_owner")) == NULL)
 		fatalx("out of memory");
 	pg = PQconnectdb(owner);
@@ -431,8 +442,10 @@ serve_shutdown(struct serve_state *s)
 	/*
 	 * Order matters: the loops stop first; then the hash workers, which
 	 * post to the loops; then what is left in each loop ends, and only
-	 * then are the loops freed.
+	 * then are the loops freed. The listener, which posts to them too,
+	 * stops before all of it.
 	 */
+	events_stop(s->events);
 	for (i = 0; i < s->srv.nloops; i++)
 		loop_join(&s->srv.loops[i]);
 	hashpool_stop(s->srv.hashpool);
@@ -519,6 +532,8 @@ serve_main(int argc, char **argv)
 	if (log_start() == -1)
 		log_warnx("logging stays synchronous: no writer thread");
 	serve_start_loops(&s, fds, ctx);
+	if ((s.events = events_start(&s.srv, s.base, &s.cfg)) == NULL)
+		fatalx("cannot start the event listener");
 	free(fds);
 	SSL_CTX_free(ctx);
 	log_info("serving on %s with %d threads", s.cfg.listen, s.srv.nloops);

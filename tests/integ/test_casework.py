@@ -34,7 +34,7 @@ MISSING = "9000000000000000000"     # a well-formed id no row has
 
 # Commands of the table that are not casework.
 SESSION_COMMANDS = {"CAPABILITY", "NOOP", "LOGIN", "RESUME", "WHOAMI",
-                    "PASSWORD", "LOGOUT"}
+                    "PASSWORD", "WATCH", "LOGOUT"}
 
 L, P, H, G = "lead_officer", "link_partner", "headteacher", "governor"
 ROLES = (L, P, H, G)
@@ -285,6 +285,53 @@ MATRIX = {
     "DEADLINES": [
         ("-", "DEADLINES days=365", (OK, OK, OK, OK), {}),
     ],
+    # Each role's own work; test_events.TestWaiting checks what is in it.
+    "WAITING": [
+        ("-", "WAITING", (OK, OK, OK, OK), {"rec": "WAITING"}),
+    ],
+    # The documents are the school's (its headteacher's) to bring, the
+    # agenda the case lead's to send; a lead officer marks any of them met.
+    "DEADLINE DONE": [
+        ("own", "DEADLINE DONE {meeting} what=documents", (OK, FB, OK, FB),
+         {"rec": "DEADLINE", "audit": "deadline.done"}),
+        ("own", "DEADLINE DONE {meeting} what=agenda", (OK, FB, FB, FB),
+         {"rec": "DEADLINE", "audit": "deadline.done"}),
+        # a meeting not yet held has no minutes deadline
+        ("own", "DEADLINE DONE {meeting} what=minutes", NONE_SEE,
+         {"audit": "deadline.done"}),
+        ("met", "DEADLINE DONE {metmeeting} what=documents", (CF, FB, CF, FB),
+         {"audit": "deadline.done"}),
+        ("other", "DEADLINE DONE {meeting} what=agenda", (OK, NF, NF, NF),
+         {"rec": "DEADLINE", "audit": "deadline.done"}),
+        ("foreign", "DEADLINE DONE {meeting} what=agenda", NONE_SEE,
+         {"audit": "deadline.done"}),
+        ("missing", "DEADLINE DONE {meeting} what=agenda", NONE_SEE,
+         {"audit": "deadline.done"}),
+    ],
+    # Whoever sees the meeting reads its agenda: an open action carried
+    # forward, then an item added by hand.
+    "AGENDA": [
+        ("own", "AGENDA {agenda}", (OK, OK, OK, OK), {"rec": "ITEM"}),
+        ("other", "AGENDA {agenda}", (OK, NF, NF, NF), {"rec": "ITEM"}),
+        ("foreign", "AGENDA {agenda}", NONE_SEE, {}),
+        ("missing", "AGENDA {agenda}", NONE_SEE, {}),
+    ],
+    "AGENDA ADD": [
+        ("own", 'AGENDA ADD {meeting} title="matrix"', (OK, OK, FB, FB),
+         {"rec": "ITEM", "audit": "agenda.add"}),
+        ("own", 'AGENDA ADD {meeting} title="matrix" kind=document '
+         'detail="the attendance figures"', (OK, OK, FB, FB),
+         {"rec": "ITEM", "audit": "agenda.add"}),
+        # once held, the agenda is closed
+        ("own", 'AGENDA ADD {mheld} title="matrix"', (CF, CF, FB, FB),
+         {"audit": "agenda.add"}),
+        ("other", 'AGENDA ADD {meeting} title="matrix"', (OK, NF, NF, NF),
+         {"rec": "ITEM", "audit": "agenda.add"}),
+        ("foreign", 'AGENDA ADD {meeting} title="matrix"', NONE_SEE,
+         {"audit": "agenda.add"}),
+        ("missing", 'AGENDA ADD {meeting} title="matrix"', NONE_SEE,
+         {"audit": "agenda.add"}),
+    ],
     # The minutes chain. The school sees minutes from when the chair passes
     # them on: before that they are NOTFOUND to a headteacher or governor.
     "MINUTES SHOW": [
@@ -489,6 +536,7 @@ STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
  (SELECT string_agg(t::text, ',' ORDER BY t.meeting_id, t.version)
     FROM scc.minutes_version t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.minutes_step t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.agenda_item t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.audit t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.event t)))"""
 
@@ -822,6 +870,22 @@ class Fixture:
             self.clients[H].ok("MINUTES CONFIRM %s" % meeting)
         return meeting
 
+    def agenda_of(self, school):
+        """A scheduled meeting of the school's case whose agenda carries
+        an open action forward and has an item added by hand."""
+        case = self.current_case(school) or self.open_case(school)
+        self.new_action(case)
+        meeting = self.new_meeting(case)
+        self.m.lead.ok('AGENDA ADD %s title="fixture"' % meeting)
+        return meeting
+
+    def met_deadline(self, school):
+        """A scheduled meeting whose documents deadline is met."""
+        case = self.current_case(school) or self.open_case(school)
+        meeting = self.new_meeting(case)
+        self.m.lead.ok("DEADLINE DONE %s what=documents" % meeting)
+        return meeting
+
     def new_action(self, case, lead=None, owner=None):
         return (lead or self.m.lead).ok(
             'ACTION ADD %s title="fixture" owner=%s due=2027-01-31'
@@ -889,6 +953,12 @@ class Fixture:
             if target in ("own", "other"):
                 return self.minutes_at(school, key[1:])
             return {"foreign": self.X_meeting, "missing": MISSING}[target]
+        if key == "agenda":
+            if target in ("own", "other"):
+                return self.agenda_of(school)
+            return {"foreign": self.X_meeting, "missing": MISSING}[target]
+        if key == "metmeeting":
+            return self.met_deadline(self.A)
         if key == "action":
             if target in ("own", "other"):
                 case = self.current_case(school) or self.open_case(school)
@@ -933,7 +1003,8 @@ class StaticValues(dict):
         if key in ("school", "nocase", "A", "B", "X"):
             return self.school
         if key in ("case", "freshcase", "alert", "meeting", "action",
-                   "mheld", "mdraft", "mchair", "mhead", "mconf"):
+                   "mheld", "mdraft", "mchair", "mhead", "mconf", "agenda",
+                   "metmeeting"):
             return MISSING
         if key in ("lp", "lp2", "fuser", "user"):
             return self.login
@@ -1092,6 +1163,7 @@ class TestMatrix(CaseworkCase):
         fx = self.fx
         lead, lp, head = fx.clients[L], fx.clients[P], fx.clients[H]
         busy = fx.current_case(fx.B) or fx.open_case(fx.B)
+        held = fx.minutes_at(fx.A, "held")
         cases = [
             # a bad area: the role or the school's visibility wins
             (head, "RISK SET %s area=no_such_area rating=red" % fx.A, FB),
@@ -1130,6 +1202,13 @@ class TestMatrix(CaseworkCase):
             # logins are unique across authorities
             (lead, 'USER ADD login=%s name="x" role=link_partner'
              % fx.fuser, CF),
+            # a blank title for a meeting already held: INVALID first
+            (head, 'AGENDA ADD %s title="  "' % held, FB),
+            (lp, 'AGENDA ADD %s title="  "' % held, "INVALID title"),
+            (lp, 'AGENDA ADD %s title="late"' % held, CF),
+            # the lead's deadline; another authority's meeting
+            (head, "DEADLINE DONE %s what=agenda" % held, FB),
+            (head, "DEADLINE DONE %s what=documents" % fx.X_meeting, NF),
         ]
         before = state()
         for client, text, expect in cases:
@@ -1486,6 +1565,14 @@ class TestHostileText(CaseworkCase):
     def test_free_text_minutes_and_actions(self):
         lead = self.auth.lead
         case, meeting = self.meeting_held()
+        coming = lead.ok("MEETING SCHEDULE %s kind=monitoring "
+                         "at=2027-01-20T10:00:00Z" % case)[0][1]["id"]
+        ok, _ = self.label_values()
+        for i, v in enumerate(ok):
+            with self.subTest(value=i, field="AGENDA ADD title"):
+                tag, lines = self.send("AGENDA ADD", coming, title=v)
+                self.check_record(tag, lines, ["ITEM"], "title", v.value,
+                                  "label %d" % i)
         for i, v in enumerate(self.free_text()):
             what = "value %d (%d octets)" % (i, len(v.raw))
             with self.subTest(value=i, field="MINUTES DRAFT text"):
@@ -1513,6 +1600,16 @@ class TestHostileText(CaseworkCase):
                 recs = lead.ok("AUDIT LIST limit=1")
                 detail = json.loads(recs[0][1]["detail"])
                 self.assertEqual(detail["note"], [None, v.value], what)
+            with self.subTest(value=i, field="AGENDA ADD detail"):
+                tag, lines = self.send("AGENDA ADD", coming, title="Hostile",
+                                       kind="document", detail=v)
+                f = self.check_record(tag, lines, ["ITEM"], "detail",
+                                      v.value, what)
+                self.assertEqual((f.get("kind"), f.get("arrived")),
+                                 ("document", "no"), what)
+                items = [f for t, f in lead.ok("AGENDA %s" % coming)
+                         if f.get("kind") == "document"]
+                self.assertEqual(items[-1].get("detail"), v.value, what)
 
     def test_bad_meeting_and_action_input(self):
         """Labels refuse what they must, oversized and malformed values are
@@ -1531,10 +1628,17 @@ class TestHostileText(CaseworkCase):
                                        owner=self.auth.lead_login,
                                        due="2027-01-31")
                 self.refused(tag, lines, "INVALID", "title", repr(v.raw))
+            # INVALID before CONFLICT: the meeting is held
+            with self.subTest(field="AGENDA ADD title", value=v.raw):
+                tag, lines = self.send("AGENDA ADD", meeting, title=v)
+                self.refused(tag, lines, "INVALID", "title", repr(v.raw))
         big = Text(at_limit(TEXT_MAX + 1))
         tag, lines = self.send("MINUTES DRAFT", meeting, text=big,
                                version="0")
         self.refused(tag, lines, "TOOBIG", None, "minutes over the limit")
+        tag, lines = self.send("AGENDA ADD", meeting, title=Text("t"),
+                               detail=big)
+        self.refused(tag, lines, "TOOBIG", None, "detail over the limit")
         for cmd, args, named, code, arg in (
                 ("MINUTES DRAFT", (meeting,), {"text": Text("x"),
                                                "version": "-1"},
@@ -1551,7 +1655,16 @@ class TestHostileText(CaseworkCase):
                 ("ACTION ADD", (case,), {"title": Text("t"), "owner": "x",
                                          "due": "2027-02-30"},
                  "INVALID", "due"),
-                ("DEADLINES", (), {"days": "9999"}, "INVALID", "days")):
+                ("DEADLINES", (), {"days": "9999"}, "INVALID", "days"),
+                ("AGENDA ADD", (meeting,), {"title": Text("t"),
+                                            "kind": "motion"},
+                 "INVALID", "kind"),
+                ("AGENDA ADD", (meeting,), {"title": Text("late")},
+                 "CONFLICT", None),
+                ("DEADLINE DONE", (meeting,), {"what": "homework"},
+                 "INVALID", "what"),
+                ("DEADLINE DONE", (MISSING,), {"what": "agenda"},
+                 "NOTFOUND", None)):
             with self.subTest(cmd=cmd, arg=arg):
                 tag, lines = self.send(cmd, *args, **named)
                 self.refused(tag, lines, code, arg, cmd)

@@ -311,6 +311,40 @@ class TestWork(Authority):
         self.assertEqual(self.json("minutes", "show", mid)["minutes"][0]
                          ["text"], "other")
 
+    def test_agenda(self):
+        sid = self.add_school(610012, "Agenda Primary")
+        case = self.json("case", "open", str(sid), "--programme",
+                         "securing_good", "--reason", "agenda")
+        cid = str(case["case"][0]["id"])
+        first = self.json("meeting", "schedule", cid, "engagement",
+                          "2026-10-05T10:00:00Z")
+        fid = str(first["meeting"][0]["id"])
+        self.scc("meeting", "held", fid)
+        self.scc("action", "add", cid, "--title", "Publish the reading plan",
+                 "--owner", self.lead, "--due", "2027-01-15",
+                 "--meeting", fid)
+        nxt = self.json("meeting", "schedule", cid, "monitoring",
+                        "2027-02-01T10:00:00Z")
+        nid = str(nxt["meeting"][0]["id"])
+        self.scc("agenda", "add", nid, "Attendance since September")
+        self.scc("agenda", "add", nid, "--title", "Governors' skills audit",
+                 "--kind", "document")
+        r = self.scc("agenda", nid)
+        self.assertIn("Publish the reading plan", r.out)
+        self.assertIn("Attendance since September", r.out)
+        items = self.json("agenda", nid)["item"]
+        self.assertEqual([(i["kind"], i["title"]) for i in items],
+                         [("action", "Publish the reading plan"),
+                          ("item", "Attendance since September"),
+                          ("document", "Governors' skills audit")])
+        self.assertIs(items[2]["arrived"], False)
+        # The lead's own agenda deadline, marked met, leaves DEADLINES.
+        d = self.json("deadline", "done", nid, "agenda")["deadline"][0]
+        self.assertEqual((d["what"], d["met_by"]), ("agenda", self.lead))
+        self.assertFalse([x for x in self.json("deadlines", "--days", "366")
+                          if x["meeting"] == int(nid)
+                          and x["what"] == "agenda"])
+
     def test_new_user_changes_the_one_time_password(self):
         sid = self.add_school(610009, "New Head Primary")
         login = "nh.%s" % self.lead.replace(".", "")[:20]

@@ -105,6 +105,19 @@ class TestDemoCasework(unittest.TestCase):
                          {held["school"]})
 
 
+    def test_agenda_carries_open_actions(self):
+        c = self.session(self.inst.admin, instance.ADMIN_PASSWORD)
+        meetings = records(self.ok(c, "g1", "MEETING LIST"), "MEETING")
+        held = [m for m in meetings if m["status"] == "held"][0]
+        # What Oakfield's engagement meeting agreed is on the next agenda.
+        head = self.session("head.oakfield")
+        items = records(self.ok(head, "g2", "AGENDA %s" % held["next"]),
+                        "ITEM")
+        self.assertEqual({i["kind"] for i in items}, {"action"}, items)
+        self.assertLessEqual({"Publish the reading recovery plan",
+                              "Send the governors' skills audit"},
+                             {i["title"] for i in items})
+
     def test_actions(self):
         head = self.session("head.oakfield")
         mine = records(self.ok(head, "a1", "ACTION LIST mine=yes"), "ACTION")

@@ -30,6 +30,16 @@ BEGIN
 		AND NOT (p.prosqlbody IS NOT NULL AND NOT p.prosecdef)
 		AND (p.proconfig IS NULL OR NOT EXISTS (SELECT 1
 		    FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'))));
+	-- Dates are England's whatever the session's TimeZone (017).
+	PERFORM t.check('every api and admin function runs in Europe/London',
+	    NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n
+		ON n.oid = p.pronamespace WHERE n.nspname IN ('api', 'admin')
+		AND (p.proconfig IS NULL
+		    OR NOT 'TimeZone=Europe/London' = ANY (p.proconfig))),
+	    (SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
+	     JOIN pg_namespace n ON n.oid = p.pronamespace
+	     WHERE n.nspname IN ('api', 'admin') AND (p.proconfig IS NULL
+		OR NOT 'TimeZone=Europe/London' = ANY (p.proconfig))));
 	PERFORM t.check('PUBLIC may execute none of our functions',
 	    NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n
 		ON n.oid = p.pronamespace

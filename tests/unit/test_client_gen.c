@@ -72,6 +72,16 @@ test_resolve_words(void **state)
 	assert_string_equal(resolved("case 7", NULL, NULL), "CASE SHOW");
 	assert_string_equal(resolved("programme securing_good", NULL, NULL),
 	    "PROGRAMME SHOW");
+	/* A one-word command whose word is also a noun: "agenda 12" reads. */
+	assert_string_equal(resolved("agenda 12", &words, &implied), "AGENDA");
+	assert_int_equal(words, 1);
+	assert_false(implied);
+	assert_string_equal(resolved("agenda add 12", &words, NULL),
+	    "AGENDA ADD");
+	assert_int_equal(words, 2);
+	assert_string_equal(resolved("deadline done 12 agenda", NULL, NULL),
+	    "DEADLINE DONE");
+	assert_string_equal(resolved("deadlines", NULL, NULL), "DEADLINES");
 }
 
 static void
