@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "output.h"
@@ -66,6 +67,55 @@ login_refused(struct client *cl, const struct reply *rep)
 	return client_refused(cl, rep);
 }
 
+/*
+ * On a terminal, what waits for the person who just logged in, counted;
+ * `scc waiting` lists it. Nothing here may fail the login.
+ */
+static void
+login_waiting(struct client *cl)
+{
+	struct request	 req;
+	struct reply	 rep;
+	const char	*what, *v;
+	long		 minutes = 0, actions = 0, late = 0, deadlines = 0;
+	long		 missed = 0, unread = 0;
+	size_t		 i;
+
+	if (!isatty(STDOUT_FILENO))
+		return;
+	request_init(&req, cl->conn, "WAITING", false);
+	if (request_call(cl->conn, &req, &rep) == -1) {
+		request_free(&req);
+		client_disconnect(cl);
+		return;
+	}
+	request_free(&req);
+	for (i = 0; rep.status == SCP_OK && i < rep.nrecords; i++) {
+		if ((what = record_get(&rep.records[i], "what")) == NULL)
+			continue;
+		v = record_get(&rep.records[i], "overdue");
+		if (strcmp(what, "minutes") == 0)
+			minutes++;
+		else if (strcmp(what, "action") == 0) {
+			actions++;
+			late += v != NULL && strcmp(v, "yes") == 0;
+		} else if (strcmp(what, "deadline") == 0) {
+			deadlines++;
+			missed += v != NULL && strcmp(v, "yes") == 0;
+		} else if (strcmp(what, "events") == 0 &&
+		    (v = record_get(&rep.records[i], "unread")) != NULL)
+			unread = strtol(v, NULL, 10);
+	}
+	if (rep.status == SCP_OK && minutes + actions + deadlines + unread == 0)
+		printf("nothing is waiting for you\n");
+	else if (rep.status == SCP_OK)
+		printf("waiting for you: %ld minutes to act on, %ld actions due "
+		    "(%ld overdue), %ld deadlines this week (%ld missed), %ld "
+		    "unread events; see scc waiting, scc watch\n", minutes,
+		    actions, late, deadlines, missed, unread);
+	reply_free(&rep);
+}
+
 /* Keep the token and say who we are now. */
 static int
 login_accepted(struct client *cl, const struct reply *rep, const char *user)
@@ -90,6 +140,7 @@ login_accepted(struct client *cl, const struct reply *rep, const char *user)
 	    rep->code_args : "unknown role", 64);
 	printf("logged in as %s (%s)\n", user, role != NULL ? role : "?");
 	free(role);
+	login_waiting(cl);
 	return SCC_EXIT_OK;
 }
 

@@ -128,6 +128,19 @@ static const struct col step[] = {
 	{ "to", T }, { "comment", T }, { "by", T }, { "at", T },
 };
 
+/* Pushed while WATCH is on; the fields name what it is about. */
+static const struct col event[] = {
+	{ "id", N }, { "what", T }, { "case", N }, { "school", N },
+	{ "meeting", N }, { "action", N }, { "by", T }, { "at", T },
+};
+
+/* What waits for the user; each kind fills its own fields. */
+static const struct col waiting[] = {
+	{ "what", T }, { "meeting", N }, { "case", N }, { "school", N },
+	{ "action", N }, { "title", T }, { "state", T }, { "deadline", T },
+	{ "due", T }, { "overdue", B }, { "unread", N },
+};
+
 static const struct rec_desc descriptions[] = {
 	DESC("SCHOOL", school),
 	DESC("LEVEL", level),
@@ -146,6 +159,8 @@ static const struct rec_desc descriptions[] = {
 	DESC("ACTION", action),
 	DESC("MINUTES", minutes),
 	DESC("STEP", step),
+	DESC("EVENT", event),
+	DESC("WAITING", waiting),
 };
 
 const struct rec_desc *

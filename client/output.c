@@ -180,6 +180,54 @@ output_answer(FILE *fp, enum out_format format, bool colour,
  * the same columns; JSON an empty array; a table says so, on stderr, so
  * that standard output stays empty.
  */
+/*
+ * One record of a stream (scc watch), as it arrives: a table's row is one
+ * line of "at what name=value ..."; TSV has its header before the first
+ * row only; JSON is one object per line.
+ */
+int
+output_stream(FILE *fp, enum out_format format, const struct record *rec,
+    bool first)
+{
+	struct scp_buf	 out = { NULL, 0, 0 };
+	struct group	 g = { rec, 1, describe_find(rec->type) };
+	const char	*at = record_get(rec, "at"), *what = record_get(rec, "what");
+	size_t		 i, skip;
+	int		 r = 0;
+
+	switch (format) {
+	case FORMAT_TSV:
+		if ((r = fmt_tsv(&out, &g)) == 0 && !first &&
+		    (skip = strcspn(out.data, "\n")) < out.len)
+			scp_buf_consume(&out, skip + 1);
+		break;
+	case FORMAT_JSON:
+		if ((r = fmt_json(&out, &g, true, 0)) == 0)
+			r = scp_buf_addstr(&out, "\n");
+		break;
+	default:
+		if (at == NULL)
+			at = "-";
+		if (what == NULL)
+			what = rec->type;
+		r |= escape_into(&out, at, strlen(at), ESC_TERMINAL);
+		r |= scp_buf_addstr(&out, "  ");
+		r |= escape_into(&out, what, strlen(what), ESC_TERMINAL);
+		for (i = 0; i < rec->nfields; i++) {
+			const struct field	*f = &rec->fields[i];
+
+			if (f->name == NULL || strcmp(f->name, "at") == 0 ||
+			    strcmp(f->name, "what") == 0)
+				continue;
+			r |= scp_buf_printf(&out, "  %s=", f->name);
+			r |= escape_into(&out, f->value, f->len, ESC_TERMINAL);
+		}
+		r |= scp_buf_addstr(&out, "\n");
+		break;
+	}
+	return flush_buf(fp, &out, r != 0 ? -1 : 0);
+}
+
 int
 output_empty(FILE *fp, enum out_format format, const char *type)
 {

@@ -39,6 +39,9 @@ int	 output_record(FILE *, enum out_format, const struct record *);
  *   of objects. Numbers are numbers, yes/no are true/false, and a described
  *   field that is absent is null.
  */
+/* One record of a stream as it comes; first: the first of the stream. */
+int	 output_stream(FILE *, enum out_format, const struct record *,
+	    bool first);
 /* A listing that found nothing, headed by its record type if known. */
 int	 output_empty(FILE *, enum out_format, const char *type);
 int	 output_answer(FILE *, enum out_format, bool colour,

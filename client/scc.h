@@ -90,6 +90,7 @@ int	 cmd_logout(struct client *, const struct cmdline *);
 int	 cmd_whoami(struct client *, const struct cmdline *);
 int	 cmd_password(struct client *, const struct cmdline *);
 int	 cmd_minutes_edit(struct client *, const struct cmdline *);
+int	 cmd_watch(struct client *, const struct cmdline *);
 int	 cmd_raw(struct client *, const struct cmdline *);
 int	 cmd_school_import(struct client *, const struct cmdline *);
 /* gen_run.c: any command of the protocol's table, as a person types it */

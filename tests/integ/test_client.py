@@ -7,6 +7,7 @@ XDG_STATE_HOME, so tokens never leak between tests.
 
 import json
 import os
+import pty
 import shutil
 import socket
 import stat
@@ -86,6 +87,33 @@ class Home:
 
     def login(self, user, password):
         return self.run("-u", user, "login", stdin=password + "\n")
+
+    def run_on_terminal(self, *args, stdin=None, env=None, timeout=30):
+        """scc with its standard output on a pseudo-terminal: (exit
+        status, what it wrote there)."""
+        master, slave = pty.openpty()
+        try:
+            argv = [instance.SCC, "-H", "localhost", "-p",
+                    str(self.inst.port), "--ca", self.inst.ca] + list(args)
+            p = subprocess.run(argv, stdout=slave, stderr=subprocess.PIPE,
+                               input=(stdin or "").encode("utf-8"),
+                               env=env or self.env(), timeout=timeout)
+            os.close(slave)
+            slave = None
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return p.returncode, out.decode("utf-8", "replace")
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
 
     def token_files(self):
         found = []

@@ -8,8 +8,6 @@ its schools and cases are the only ones its lead officer sees.
 
 import json
 import os
-import pty
-import subprocess
 import tempfile
 import unittest
 
@@ -138,29 +136,7 @@ class TestListings(Authority):
         self.assertNotIn("\x1b", r.out)
 
     def run_on_terminal(self, *args, **env):
-        master, slave = pty.openpty()
-        try:
-            argv = [instance.SCC, "-H", "localhost", "-p", str(inst.port),
-                    "--ca", inst.ca] + list(args)
-            p = subprocess.run(argv, stdout=slave, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL,
-                               env=self.lhome.env(**env), timeout=30)
-            os.close(slave)
-            slave = None
-            out = b""
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            return p.returncode, out.decode("utf-8", "replace")
-        finally:
-            if slave is not None:
-                os.close(slave)
-            os.close(master)
+        return self.lhome.run_on_terminal(*args, env=self.lhome.env(**env))
 
     def test_rag_colour_on_a_terminal(self):
         code, out = self.run_on_terminal("schools", "--limit", "3")

@@ -9,6 +9,7 @@ as README.md says: `sccd serve -D DIR` on the same directory, another
 port; it shares the cluster the first one started.
 """
 
+import json
 import os
 import re
 import socket
@@ -20,6 +21,7 @@ import unittest
 import instance
 import scc_driver
 import test_casework as cw
+import test_client
 from scc_driver import parse_completion, parse_fields, quote
 
 inst = None
@@ -404,6 +406,75 @@ class TestWaiting(unittest.TestCase):
                          ["events"])
         head.close()
         other.close()
+
+
+class TestClient(unittest.TestCase):
+    """scc waiting, scc watch, and what scc says at login on a terminal."""
+
+    def setUp(self):
+        self.a, self.sa, self.sb, self.case, self.u = world()
+        self.home = test_client.Home(inst)
+        r = self.home.login(self.u["head"], cw.NEW_PW)
+        self.assertEqual(r.returncode, 0, r.err)
+
+    def tearDown(self):
+        self.home.remove()
+
+    def test_waiting_listed(self):
+        soon = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+        action = add_action(self.a.lead, self.case, self.u["head"], "Soon",
+                            soon)
+        r = self.home.run("--format", "json", "waiting")
+        self.assertEqual(r.returncode, 0, r.err)
+        got = json.loads(r.out)["waiting"]
+        self.assertEqual([x["what"] for x in got], ["action", "events"])
+        self.assertEqual(got[0]["action"], int(action))
+        self.assertIs(got[0]["overdue"], False)
+        self.assertIsInstance(got[1]["unread"], int)
+
+    def test_login_on_a_terminal_says_what_waits(self):
+        add_action(self.a.lead, self.case, self.u["head"], "Late",
+                   "2020-01-01")
+        code, out = self.home.run_on_terminal(
+            "-u", self.u["head"], "login", stdin=cw.NEW_PW + "\n")
+        self.assertEqual(code, 0, out)
+        self.assertIn("logged in as %s" % self.u["head"], out)
+        self.assertIn("1 actions due (1 overdue)", out)
+        # Not in a pipe: scripts get the one line they always got.
+        r = self.home.login(self.u["head"], cw.NEW_PW)
+        self.assertEqual(r.out.strip().count("\n"), 0, r.out)
+
+    def test_watch_prints_missed_then_live(self):
+        first = add_action(self.a.lead, self.case, self.u["head"], "Before")
+        p = subprocess.Popen(
+            [instance.SCC, "-H", "localhost", "-p", str(inst.port),
+             "--ca", inst.ca, "--format", "tsv", "watch"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self.home.env())
+        try:
+            header = p.stdout.readline().decode().rstrip("\n").split("\t")
+            if p.poll() is not None:
+                self.fail(p.stderr.read().decode())
+            self.assertEqual(header[:2], ["id", "what"])
+            row = dict(zip(header, p.stdout.readline().decode()
+                           .rstrip("\n").split("\t")))
+            self.assertEqual((row["what"], row["action"]),
+                             ("action.add", first))
+            live = add_action(self.a.lead, self.case, self.u["head"], "Live")
+            row = dict(zip(header, p.stdout.readline().decode()
+                           .rstrip("\n").split("\t")))
+            self.assertEqual((row["what"], row["action"]),
+                             ("action.add", live))
+            # The session ends elsewhere: scc says so and exits 4.
+            self.a.lead.ok("USER DISABLE %s" % self.u["head"])
+            self.assertEqual(p.wait(10), 4)
+            self.assertIn("session ended", p.stderr.read().decode())
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
 
 
 if __name__ == "__main__":
