@@ -104,6 +104,8 @@ add_command_option(struct cmdline *cmd, const char *name, size_t len,
 	return 0;
 }
 
+static bool	is_option(const char *);
+
 /* "--name", "--name=value" or "--name value"; *i moves past what was used. */
 static int
 long_option(struct cmdline *cmd, int argc, char **argv, int *i)
@@ -130,8 +132,10 @@ long_option(struct cmdline *cmd, int argc, char **argv, int *i)
 	}
 	if (eq != NULL)
 		value = eq + 1;
-	else if (*i + 1 < argc)
+	else if (*i + 1 < argc && (o != NULL || !is_option(argv[*i + 1])))
 		value = argv[++*i];
+	else if (o == NULL)
+		value = NULL;	/* a command's flag: its yes/no (gen_bind.c) */
 	else {
 		warnx("--%.*s needs a value", (int)len, name);
 		return -1;

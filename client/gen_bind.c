@@ -86,6 +86,16 @@ set_named(struct gen_args *ga, const char *name, const char *value,
 		snprintf(err, errlen, "--%s given twice", ga->cmd->args[k].name);
 		return -1;
 	}
+	/* A yes/no option given alone is a yes: scc actions --mine --overdue. */
+	if (value == NULL && ga->cmd->args[k].type == SCP_T_ENUM &&
+	    ga->cmd->args[k].choices != NULL &&
+	    strcmp(ga->cmd->args[k].choices, "yes|no") == 0)
+		value = "yes";
+	if (value == NULL) {
+		snprintf(err, errlen, "--%s needs a value",
+		    ga->cmd->args[k].name);
+		return -1;
+	}
 	ga->values[k] = value;
 	return 0;
 }

@@ -432,6 +432,23 @@ class TestClient(unittest.TestCase):
         self.assertIs(got[0]["overdue"], False)
         self.assertIsInstance(got[1]["unread"], int)
 
+    def test_bare_yes_no_options(self):
+        late = add_action(self.a.lead, self.case, self.u["head"], "Late",
+                          "2020-01-01")
+        add_action(self.a.lead, self.case, self.u["head"], "Later")
+        r = self.home.run("--format", "json", "actions", "--mine",
+                          "--overdue")
+        self.assertEqual(r.returncode, 0, r.err)
+        self.assertEqual([a["id"] for a in json.loads(r.out)], [int(late)])
+        r = self.home.run("--format", "json", "actions", "--overdue", "no",
+                          "--mine")
+        self.assertEqual(r.returncode, 0, r.err)
+        self.assertEqual(len(json.loads(r.out)), 2)
+        # An option that is not yes/no still needs its value.
+        r = self.home.run("actions", "--case")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--case needs a value", r.err)
+
     def test_login_on_a_terminal_says_what_waits(self):
         add_action(self.a.lead, self.case, self.u["head"], "Late",
                    "2020-01-01")
