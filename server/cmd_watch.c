@@ -41,7 +41,7 @@ watch_read_done(void *arg, enum db_status st, const PGresult *res)
 		return;
 	}
 	b = conn_scratch(c);
-	if (watch_put_events(b, res, &last, &more, &user) == -1) {
+	if (watch_put_events(b, res, 0, &last, &more, &user) == -1) {
 		scp_buf_reset(b);
 		request_internal(req, "events could not be written");
 		return;
@@ -61,16 +61,17 @@ watch_read(struct request *req, int64_t after)
 {
 	struct conn	*c = req->c;
 	char		 from[24], limit[16];
-	const char	*vals[3];
-	int		 lens[3] = { sizeof(c->token_hash), 0, 0 };
-	int		 fmts[3] = { 1, 0, 0 };
+	const char	*vals[4];
+	int		 lens[4] = { sizeof(c->token_hash), 0, 0, 0 };
+	int		 fmts[4] = { 1, 0, 0, 0 };
 
 	(void)snprintf(from, sizeof(from), "%" PRId64, after);
 	(void)snprintf(limit, sizeof(limit), "%d", WATCH_PAGE);
 	vals[0] = (const char *)c->token_hash;
 	vals[1] = after < 0 ? NULL : from;
 	vals[2] = limit;
-	if (db_query(c->loop->db, STMT_EVENTS_AFTER, 3, vals, lens, fmts,
+	vals[3] = "t";		/* the answer carries them: the cursor moves now */
+	if (db_query(c->loop->db, STMT_EVENTS_AFTER, 4, vals, lens, fmts,
 	    watch_read_done, req) == -1)
 		request_internal(req, "out of memory");
 }

@@ -50,10 +50,15 @@ enum conn_state {
 struct conn_watch {
 	LIST_ENTRY(conn)	 entry;		/* in the loop's table while on */
 	int64_t			 user;		/* whose events; 0: not watching */
-	int64_t			 last;		/* the last event id sent */
+	int64_t			 last;		/* the last event id read */
+	int64_t			 held_upto;	/* held covers events up to it */
+	int64_t			 sent;		/* events written up to it */
+	int64_t			 seen;		/* the cursor, as last moved */
+	int64_t			 marking_upto;	/* where the move in flight goes */
 	bool			 fetching;	/* a read is in flight */
+	bool			 marking;	/* a cursor move is in flight */
 	bool			 again;		/* woken since: read again */
-	struct scp_buf		 held;		/* read during an answer */
+	struct scp_buf		 held;		/* read, not yet written */
 };
 
 struct conn {

@@ -25,6 +25,7 @@ enum session_stmt {
 	STMT_LOGOUT,
 	STMT_USER_ADD,
 	STMT_EVENTS_AFTER,	/* WATCH and each delivery after it */
+	STMT_EVENTS_SEEN,
 	STMT_EVENTS_LISTEN,	/* the listener (events.c) */
 	STMT_EVENTS_ROUTE,
 	STMT_EVENTS_DUE,

@@ -62,7 +62,8 @@ watch_start(struct conn *c, int64_t user, int64_t last)
 	if (watch_on(c))
 		watch_stop(c);
 	c->watch.user = user;
-	c->watch.last = last;
+	c->watch.last = c->watch.held_upto = c->watch.sent = last;
+	c->watch.seen = last;
 	/*
 	 * Events committed after the first read but announced before this
 	 * connection was in the table would otherwise wait for the next one.
@@ -83,8 +84,8 @@ watch_stop(struct conn *c)
 }
 
 int
-watch_put_events(struct scp_buf *b, const PGresult *res, int64_t *last,
-    bool *more, int64_t *user)
+watch_put_events(struct scp_buf *b, const PGresult *res, int64_t skip,
+    int64_t *last, bool *more, int64_t *user)
 {
 	const char	*end;
 	int		 row, nrows = PQntuples(res);
@@ -92,9 +93,12 @@ watch_put_events(struct scp_buf *b, const PGresult *res, int64_t *last,
 	if (nrows < 1 || PQnfields(res) != 10 ||
 	    !PQgetisnull(res, nrows - 1, 0))
 		return -1;
-	for (row = 0; row < nrows - 1; row++)
+	for (row = 0; row < nrows - 1; row++) {
+		if (strtoll(PQgetvalue(res, row, 1), NULL, 10) <= skip)
+			continue;
 		if (cmd_sql_row(b, res, row) == -1)
 			return -1;
+	}
 	*last = strtoll(PQgetvalue(res, nrows - 1, 1), NULL, 10);
 	end = PQgetvalue(res, nrows - 1, 2);
 	*more = strcmp(end, "more") == 0;
@@ -102,14 +106,67 @@ watch_put_events(struct scp_buf *b, const PGresult *res, int64_t *last,
 	return 0;
 }
 
-/* What was read during an answer goes out now; a reader too slow is cut. */
+static void	watch_mark(struct conn *);
+
+static void
+watch_marked(void *arg, enum db_status st, const PGresult *res)
+{
+	struct conn	*c = arg;
+
+	c->watch.marking = false;
+	if (st == DB_OK && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    c->watch.marking_upto > c->watch.seen)
+		c->watch.seen = c->watch.marking_upto;
+	/* Written meanwhile: move it again. A failure waits for the next. */
+	if (st == DB_OK && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    conn_alive(c) && watch_on(c))
+		watch_mark(c);
+	conn_release(c);
+}
+
+/*
+ * Move the user's cursor past what this connection has written. One move
+ * in flight at a time; writes meanwhile are covered by the next.
+ */
+static void
+watch_mark(struct conn *c)
+{
+	char		 upto[24];
+	const char	*vals[2];
+	int		 lens[2] = { sizeof(c->token_hash), 0 };
+	int		 fmts[2] = { 1, 0 };
+
+	if (c->watch.marking || c->watch.sent <= c->watch.seen ||
+	    !c->authed)
+		return;
+	(void)snprintf(upto, sizeof(upto), "%" PRId64, c->watch.sent);
+	vals[0] = (const char *)c->token_hash;
+	vals[1] = upto;
+	c->watch.marking = true;
+	c->watch.marking_upto = c->watch.sent;
+	conn_hold(c);
+	if (db_query(c->loop->db, STMT_EVENTS_SEEN, 2, vals, lens, fmts,
+	    watch_marked, c) == -1) {
+		c->watch.marking = false;
+		conn_release(c);
+	}
+}
+
+/*
+ * What was read goes out now, and the cursor follows; a reader too slow
+ * is cut.
+ */
 static void
 watch_send_held(struct conn *c)
 {
 	size_t	queued;
 
-	if (c->watch.held.len == 0)
+	if (c->watch.held.len == 0) {
+		/* Nothing to write, but events passed over are behind us. */
+		c->watch.sent = c->watch.held_upto;
+		watch_mark(c);
 		return;
+	}
 	queued = evbuffer_get_length(c->out);
 	if (queued > (size_t)c->loop->cfg->watch_backlog) {
 		log_info("conn %llu: %zu octets unsent with events due; dropped",
@@ -119,6 +176,8 @@ watch_send_held(struct conn *c)
 		return;
 	}
 	conn_send(c, &c->watch.held);
+	c->watch.sent = c->watch.held_upto;
+	watch_mark(c);
 	conn_flush(c);
 }
 
@@ -155,8 +214,9 @@ watch_fetched(void *arg, enum db_status st, const PGresult *res)
 			    (unsigned long long)c->id, PQresultErrorMessage(res));
 		goto out;
 	}
-	if (watch_put_events(&c->watch.held, res, &last, &more, &user) == -1 ||
-	    user != c->watch.user) {
+	/* Any sent already (a WATCH on read them meanwhile) are left out. */
+	if (watch_put_events(&c->watch.held, res, c->watch.last, &last, &more,
+	    &user) == -1 || user != c->watch.user) {
 		log_warnx("conn %llu: events could not be composed",
 		    (unsigned long long)c->id);
 		scp_buf_reset(&c->watch.held);
@@ -165,6 +225,7 @@ watch_fetched(void *arg, enum db_status st, const PGresult *res)
 	}
 	if (last > c->watch.last)
 		c->watch.last = last;
+	c->watch.held_upto = c->watch.last;
 	if (more)
 		c->watch.again = true;
 	if (conn_reading(c))
@@ -177,9 +238,9 @@ static void
 watch_fetch(struct conn *c)
 {
 	char		 after[24], limit[16];
-	const char	*vals[3];
-	int		 lens[3] = { sizeof(c->token_hash), 0, 0 };
-	int		 fmts[3] = { 1, 0, 0 };
+	const char	*vals[4];
+	int		 lens[4] = { sizeof(c->token_hash), 0, 0, 0 };
+	int		 fmts[4] = { 1, 0, 0, 0 };
 
 	if (c->watch.fetching || !c->authed) {
 		c->watch.again = c->authed;
@@ -190,10 +251,11 @@ watch_fetch(struct conn *c)
 	vals[0] = (const char *)c->token_hash;
 	vals[1] = after;
 	vals[2] = limit;
+	vals[3] = "f";		/* the cursor moves once they are written */
 	c->watch.again = false;
 	c->watch.fetching = true;
 	conn_hold(c);
-	if (db_query(c->loop->db, STMT_EVENTS_AFTER, 3, vals, lens, fmts,
+	if (db_query(c->loop->db, STMT_EVENTS_AFTER, 4, vals, lens, fmts,
 	    watch_fetched, c) == -1) {
 		c->watch.fetching = false;
 		c->watch.again = true;

@@ -11,7 +11,9 @@
  * sent" loses nothing and repeats nothing.
  *
  * At most one read is in flight per connection; wakes meanwhile set
- * "again". Events read while an answer is being carried out wait in the
+ * "again". The user's cursor moves (api.events_seen) only once events are
+ * written, so those read for a connection that then went away come again
+ * at the next WATCH on. Events read while an answer is being carried out wait in the
  * connection's held buffer (one page at most) until the answer is done. A
  * client that stops reading is dropped once its unsent output passes
  * watch_backlog: events are never queued for it without end.
@@ -48,12 +50,12 @@ void	watch_wake(struct loop *, int64_t user, int64_t id);
 void	watch_wake_all(struct loop *);
 
 /*
- * The rows of api.events_after as EVENT records, appended to b. The last
- * row says where the next read starts (*last), whether the page was full
- * (*more) and whose events they are (*user). -1: no memory, or rows not
- * shaped as expected.
+ * The rows of api.events_after as EVENT records, appended to b, leaving
+ * out any up to skip (already sent). The last row says where the next
+ * read starts (*last), whether the page was full (*more) and whose events
+ * they are (*user). -1: no memory, or rows not shaped as expected.
  */
-int	watch_put_events(struct scp_buf *b, const PGresult *, int64_t *last,
-	    bool *more, int64_t *user);
+int	watch_put_events(struct scp_buf *b, const PGresult *, int64_t skip,
+	    int64_t *last, bool *more, int64_t *user);
 
 #endif

@@ -209,12 +209,16 @@ CREATE TYPE scc.rec_event AS (rec text, id bigint, what text, "case" bigint,
     watcher bigint);
 
 -- The caller's events after p_after (default: their cursor), at most
--- p_limit, in order, and the cursor moved past them.  Events about a
--- school the caller can no longer see are passed over, never sent.  The
--- last row is not an event (rec is NULL): its id is where the next call
--- starts, its what is 'more' when the page was full, and watcher is the
--- caller's user id, by which sccd routes their later events.
-CREATE FUNCTION api.events_after(p_token bytea, p_after bigint, p_limit int)
+-- p_limit, in order.  Events about a school the caller can no longer see
+-- are passed over, never sent.  The last row is not an event (rec is
+-- NULL): its id is where the next call starts, its what is 'more' when
+-- the page was full, and watcher is the caller's user id, by which sccd
+-- routes their later events.  With p_advance the cursor moves past the
+-- page at once (WATCH on, whose answer carries it); otherwise sccd moves
+-- it with api.events_seen once it has written the events, so events read
+-- for a connection that went away meanwhile are not lost.
+CREATE FUNCTION api.events_after(p_token bytea, p_after bigint, p_limit int,
+    p_advance boolean)
     RETURNS SETOF scc.rec_event
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = scc, pg_temp
@@ -250,8 +254,9 @@ BEGIN
 		    AND (e.school_id IS NULL
 			OR scc.sees_school(c, e.school_id, e.authority_id))
 		ORDER BY e.id;
-		UPDATE scc.event_cursor ec SET seen = v_last
-		WHERE ec.user_id = c.user_id AND ec.seen < v_last;
+		IF p_advance THEN
+			PERFORM scc.event_seen(c.user_id, v_last);
+		END IF;
 	END IF;
 	RETURN NEXT ROW(NULL, coalesce(v_last, v_from),
 	    CASE WHEN v_n = p_limit THEN 'more' END, NULL, NULL, NULL, NULL,
@@ -259,8 +264,31 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION scc.event_seen(p_user bigint, p_upto bigint) RETURNS void
+	LANGUAGE sql
+	SET search_path = scc, pg_temp
+BEGIN ATOMIC
+	UPDATE scc.event_cursor ec SET seen = p_upto
+	WHERE ec.user_id = p_user AND ec.seen < p_upto;
+END;
+REVOKE EXECUTE ON FUNCTION scc.event_seen(bigint, bigint) FROM PUBLIC;
+
+-- The caller has been sent their events up to p_upto.
+CREATE FUNCTION api.events_seen(p_token bytea, p_upto bigint) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = scc, pg_temp
+AS $$
+DECLARE
+	c	scc.caller := scc.caller(p_token);
+BEGIN
+	PERFORM scc.event_seen(c.user_id, least(p_upto,
+	    (SELECT max(e.id) FROM scc.event e WHERE e.user_id = c.user_id)));
+END
+$$;
+
 GRANT EXECUTE ON FUNCTION api.events_route(bigint[]),
-    api.events_after(bytea, bigint, int) TO scc_api;
+    api.events_after(bytea, bigint, int, boolean),
+    api.events_seen(bytea, bigint) TO scc_api;
 
 -- sccd's listener connection calls this once each time it connects.
 CREATE FUNCTION api.events_listen() RETURNS void
