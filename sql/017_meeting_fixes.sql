@@ -13,6 +13,10 @@
 -- 3. The meeting agreed at the end of another keeps its people: its
 --    attendees were copied by display name, which finds no user, so they
 --    were no longer told of it.
+-- 4. The minutes' clock starts on the day of the meeting, as the
+--    programmes' documents count it, not on the day MEETING HELD happens
+--    to be recorded (the earlier of the two, for a meeting brought
+--    forward).
 
 DO $$
 DECLARE
@@ -79,3 +83,31 @@ UPDATE scc.meeting_attendee n SET user_id = o.user_id
 FROM scc.meeting m, scc.meeting_attendee o
 WHERE m.next_id = n.meeting_id AND o.meeting_id = m.id
     AND n.user_id IS NULL AND o.user_id IS NOT NULL AND n.name = o.name;
+
+CREATE OR REPLACE FUNCTION scc.deadline_set(m scc.meeting,
+    p_what scc.deadline_kind, p_from date, p_step int, p_owner bigint)
+    RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = scc, pg_temp
+AS $$
+DECLARE
+	p	scc.programme;
+	v_days	jsonb;
+BEGIN
+	SELECT x.* INTO p FROM scc.programme x JOIN scc.school_case k
+	    ON k.programme_id = x.id WHERE k.id = m.case_id;
+	v_days := to_jsonb(p);
+	IF v_days -> p_what::text = 'null'::jsonb THEN
+		RETURN;
+	END IF;
+	IF p_what = 'minutes' THEN
+		p_from := least(p_from, (m.at AT TIME ZONE 'Europe/London')::date);
+	END IF;
+	INSERT INTO scc.deadline (authority_id, meeting_id, what, due, owner_id)
+	VALUES (m.authority_id, m.id, p_what, scc.day_offset(m.authority_id,
+	    p_from, (v_days ->> p_what::text)::int,
+	    (v_days ->> (p_what::text || '_days'))::scc.day_count, p_step),
+	    p_owner)
+	ON CONFLICT (meeting_id, what) DO UPDATE SET due = EXCLUDED.due;
+END
+$$;

@@ -163,6 +163,7 @@ struct bench {
 	atomic_size_t		 dropped;	/* watching, then closed */
 	atomic_size_t		 retries;
 	struct arrivals		 listened;	/* the LISTEN baseline */
+	atomic_bool		 listening;
 	atomic_bool		 listen_failed;
 };
 
@@ -828,7 +829,7 @@ listener_main(void *arg)
 
 	pg_ok(pg, "LISTEN scc_event");
 	/* Ready before the first event: the main thread waits for this. */
-	arrivals_add(&b->listened, 0, 0, 0);
+	atomic_store(&b->listening, true);
 	pfd.fd = PQsocket(pg);
 	pfd.events = POLLIN;
 	while (atomic_load(&b->phase) != PH_STOP) {
@@ -898,8 +899,6 @@ setup_users(struct bench *b)
 
 	/* The login names only need to be unique; the authority's id is. */
 	(void)snprintf(name, sizeof(name), "ev%lld", (long long)b->authority);
-	vals[0] = PQgetvalue(res = PQexec(pg, "SELECT 1"), 0, 0);
-	PQclear(res);
 	{
 		char		 auth[24];
 		const char	*v[3] = { auth, name, n };
@@ -1064,8 +1063,6 @@ match_scan(struct match *m, struct arrivals *a, bool listener)
 	pthread_mutex_lock(&a->mu);
 	for (; a->scanned < a->n; a->scanned++) {
 		x = &a->v[a->scanned];
-		if (listener && x->id == 0)
-			continue;	/* the "listening" mark */
 		if ((e = find_event(m, x->id)) == NULL) {
 			if (!listener)
 				m->stray++;
@@ -1450,8 +1447,8 @@ main(int argc, char *argv[])
 	open_s = (double)(now_ns() - open0) / 1e9;
 	fprintf(stderr, "eventgen: %zu of %zu watchers up in %.1f s\n", up,
 	    b.nusers, open_s);
-	while (b.listened.n == 0 && !atomic_load(&b.listen_failed))
-		sleep_ms(10);	/* n is read without the lock: only a hint */
+	while (!atomic_load(&b.listening) && !atomic_load(&b.listen_failed))
+		sleep_ms(10);
 	atomic_store(&b.phase, PH_RUN);
 	sleep_ms((unsigned)o->settle * 1000);
 

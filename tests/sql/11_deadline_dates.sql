@@ -464,3 +464,24 @@ BEGIN
 	    array_to_string(v_bad, '; '));
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- A meeting recorded as held three days after it took place: its minutes
+-- are due 10 days after the meeting, not after the recording.
+DO $$
+DECLARE
+	v_cal	bigint := (SELECT k.id FROM scc.school_case k JOIN scc.school s
+		    ON s.id = k.school_id WHERE s.urn = '100002');
+	v_day	date := (now() AT TIME ZONE 'Europe/London')::date - 3;
+	v_meet	bigint;
+	v_due	date;
+BEGIN
+	v_meet := t.meet(v_cal, (v_day + time '10:00')
+	    AT TIME ZONE 'Europe/London');
+	PERFORM api.meeting_held(t.tok('lead'), v_meet, NULL);
+	v_due := (SELECT d.due FROM scc.deadline d WHERE d.meeting_id = v_meet
+	    AND d.what = 'minutes');
+	PERFORM t.check('the minutes clock starts on the meeting''s day',
+	    v_due = v_day + 10, format('got %s, meeting on %s', v_due, v_day));
+END
+$$;
