@@ -332,6 +332,42 @@ class TestWatch(unittest.TestCase):
         me.quiet(0.5)
 
 
+    def test_bad_watch_requests(self):
+        a, sa, sb, case, u = world()
+        conn = inst.connect()
+        lines = conn.request("p1", "WATCH on")
+        self.assertIn("p1 NO [AUTHREQUIRED]", lines[-1])
+        conn.close()
+        w = login_first(u["head"])
+        for text, want in (("WATCH", "NO [INVALID"),
+                           ("WATCH maybe", "NO [INVALID"),
+                           ("WATCH on off", "NO [INVALID] too many"),
+                           ("WATCH on extra=1", "NO [INVALID"),
+                           ("WATCH {3+}\r\non", "NO [INVALID")):
+            lines = w.call(text)
+            self.assertEqual(len(lines), 1, (text, lines))
+            self.assertIn(want, lines[0], text)
+        # Still in step, and watching works after all of it.
+        self.assertEqual(w.watch(), [])
+        add_action(a.lead, case, u["head"])
+        self.assertEqual(w.events(1)[0]["what"], "action.add")
+        # WATCH on again while on sends nothing new; off, then nothing comes.
+        lines = w.call("WATCH ON")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("already watching", lines[0])
+        w.call("watch off")
+        add_action(a.lead, case, u["head"])
+        w.quiet(1.0)
+
+    def test_one_time_password_cannot_watch(self):
+        a, sa, sb, case, u = world()
+        login, secret = cw.make_user(a.lead, H, sa)
+        conn, _ = inst.login(login, secret)
+        lines = conn.request("w1", "WATCH on")
+        self.assertIn("w1 NO [FORBIDDEN]", lines[-1])
+        conn.close()
+
+
 class TestDue(unittest.TestCase):
 
     def test_overdue_raised_once_across_instances(self):
