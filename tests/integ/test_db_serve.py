@@ -7,6 +7,7 @@ connect timeout, and the client hears UNAVAILABLE rather than waiting.
 """
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -100,6 +101,44 @@ class TestServeDb(unittest.TestCase):
                 self.assertRegex(c.request("a2", "WHOAMI")[-1], r"^a2 OK ")
         finally:
             s.stop()
+
+    def test_an_event_crosses_instances(self):
+        """Two sccd serving one database they do not run: a change made
+        through one reaches a client watching on the other."""
+        a, b = Served(conninfo("scc_app")), Served(conninfo("scc_app"))
+        try:
+            a.wait_greeting()
+            b.wait_greeting()
+            with a.connect() as ca, b.connect() as cb:
+                ca.request("a1", "LOGIN %s %s" % (inst.admin, quote(ADMIN_PW)))
+                lines = ca.request("a2", "USER ADD login=db.lead2 name=Two "
+                                   "role=lead_officer")
+                secret = [l for l in lines if l.startswith("* SECRET")][0]
+                secret = secret.split("password=", 1)[1]
+                cb.request("b1", "LOGIN db.lead2 %s" % quote(secret))
+                self.assertRegex(cb.request("b2", "PASSWORD %s %s" % (
+                    quote(secret), quote("second lead pass 9")))[-1],
+                    r"^b2 OK")
+                self.assertRegex(cb.request("b3", "WATCH on")[-1], r"^b3 OK")
+                line = ca.request("a3", "SCHOOL ADD urn=990001 "
+                                  "name=\"Db School\" phase=primary")[0]
+                school = re.search(r" id=(\d+)", line).group(1)
+                for i, area in enumerate(("attendance", "finance")):
+                    self.assertRegex(ca.request(
+                        "r%d" % i, "ALERT RAISE %s area=%s text=x "
+                        "severity=high" % (school, area))[-1], r" OK")
+                whats = []
+                for _ in range(3):
+                    line = cb.read_line(timeout=10)
+                    self.assertRegex(line, r"^\* EVENT id=\d+ what=\S+ "
+                                     r"school=%s " % school)
+                    whats.append(line.split()[3])
+                self.assertEqual(sorted(whats), [
+                    "what=alert.raise", "what=alert.raise",
+                    "what=school.shared_concern"])
+        finally:
+            a.stop()
+            b.stop()
 
     def test_a_record_that_cannot_be_written_is_internal(self):
         # A record must start with its type; one whose type is NULL cannot
