@@ -27,9 +27,10 @@ const struct client_cmd client_cmds[] = {
 	    false },
 	{ "help",	cmd_help,	"help [NOUN [VERB]]",
 	    "this text, or one command's arguments", true },
+	/* Not in the shell: it runs until interrupted. */
 	{ "watch",	cmd_watch,	"watch",
 	    "the events you missed, then each one as it happens (^C stops)",
-	    true },
+	    false },
 	{ "minutes edit", cmd_minutes_edit, "minutes edit MEETING",
 	    "edit the latest minutes in $EDITOR; saved, they are the next "
 	    "draft", true },

@@ -104,7 +104,8 @@ struct options {
 	const char	*pg;		/* conninfo of the database owner */
 	const char	*dump;		/* a line per event, to this file */
 	int		 watchers;
-	int		 rate;		/* events a second */
+	int		 rate;		/* transactions a second */
+	int		 fanout;	/* recipients of each */
 	int		 seconds;
 	int		 grace;
 	int		 threads;
@@ -869,6 +870,15 @@ hex(char *out, const unsigned char *in, size_t len)
 	out[2 * len] = '\0';
 }
 
+static int
+cmp_user(const void *a, const void *b)
+{
+	int64_t	 x = ((const struct user *)a)->id;
+	int64_t	 y = ((const struct user *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * A fresh authority and one user per watcher, each with a session made as
  * LOGIN makes one (cmd_session.c): 32 random octets, stored as their
@@ -933,6 +943,8 @@ setup_users(struct bench *b)
 		    (long long)b->users[i].id);
 	}
 	PQclear(res);
+	/* In the order of their ids, as event_add inserts a fan-out. */
+	qsort(b->users, b->nusers, sizeof(*b->users), cmp_user);
 	fail |= scp_buf_addstr(&hashes, "}");
 	fail |= scp_buf_addstr(&ids, "}");
 	if (fail)
@@ -965,24 +977,41 @@ setup_users(struct bench *b)
 
 /* ---- the producer ---- */
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * One event a transaction, on a fixed schedule: the i-th is due at
- * t0 + i / rate, and goes at once if the one before it ran late. The
- * event's id comes back with it: currval is read after event_add in the
- * same row, so in the same transaction, of the one row it inserted.
+ * One transaction at a time, on a fixed schedule: the i-th is due at
+ * t0 + i / rate, and goes at once if the one before it ran late. Each
+ * calls scc.event_add once, for --fanout users drawn at random (1: one
+ * event, one recipient). The ids come back with it: currval, read after
+ * event_add in the same row and so in the same transaction, is the id of
+ * the last row it inserted; it inserts one row per user in the order of
+ * their ids, and nothing else inserts events meanwhile, so the rows are
+ * the fanout ids up to that one. (Were that ever wrong, the events would
+ * show up as misrouted or stray, not as fast.)
  */
 static size_t
-produce(struct bench *b, struct produced *ev, size_t nev, uint64_t *t0)
+produce(struct bench *b, struct produced *ev, size_t ntx, uint64_t *t0)
 {
 	PGconn		*pg = pg_connect(b->opt.pg);
 	PGresult	*res;
-	char		*sql, auth[24], user[24], seqno[24];
-	const char	*vals[3] = { auth, user, seqno };
-	uint64_t	 state = b->opt.seed, period, now;
-	size_t		 i;
+	struct scp_buf	 arr = { NULL, 0, 0 };
+	char		*sql, auth[24], seqno[24];
+	const char	*vals[3] = { auth, NULL, seqno };
+	uint64_t	 state = b->opt.seed, period, now, send, due;
+	uint32_t	*perm, r, tmp;
+	size_t		 i, j, k = (size_t)b->opt.fanout, n = 0;
+	int64_t		 last;
+	int		 fail;
 
 	if (asprintf(&sql, "SELECT scc.event_add($1::bigint, "
-	    "ARRAY[$2::bigint], 'bench.tick', 'bench:' || $3, "
+	    "$2::bigint[], 'bench.tick', 'bench:' || $3, "
 	    "ROW(NULL, NULL, NULL, NULL)::scc.event_subject, NULL, NULL) "
 	    "IS NULL, currval(%s)", b->seq) == -1)
 		die("out of memory");
@@ -991,29 +1020,57 @@ produce(struct bench *b, struct produced *ev, size_t nev, uint64_t *t0)
 		die("prepare: %s", PQresultErrorMessage(res));
 	PQclear(res);
 	free(sql);
+	if ((perm = calloc(b->nusers, sizeof(*perm))) == NULL)
+		die("out of memory");
+	for (j = 0; j < b->nusers; j++)
+		perm[j] = (uint32_t)j;
 	(void)snprintf(auth, sizeof(auth), "%lld", (long long)b->authority);
 	period = NS / (uint64_t)b->opt.rate;
 	*t0 = now_ns();
-	for (i = 0; i < nev; i++) {
-		ev[i].due_ns = *t0 + i * period;
-		sleep_until(ev[i].due_ns);
-		ev[i].user = (uint32_t)(next_random(&state) % b->nusers);
-		(void)snprintf(user, sizeof(user), "%lld",
-		    (long long)b->users[ev[i].user].id);
+	for (i = 0; i < ntx; i++) {
+		due = *t0 + i * period;
+		sleep_until(due);
+		/* k distinct users: the first k of a partial shuffle, then in
+		 * the order of their ids (users[] is), as event_add inserts. */
+		for (j = 0; j < k; j++) {
+			r = (uint32_t)(j + next_random(&state) %
+			    (b->nusers - j));
+			tmp = perm[j];
+			perm[j] = perm[r];
+			perm[r] = tmp;
+		}
+		qsort(perm, k, sizeof(*perm), cmp_u32);
+		scp_buf_reset(&arr);
+		fail = scp_buf_addstr(&arr, "{");
+		for (j = 0; j < k; j++)
+			fail |= scp_buf_printf(&arr, "%s%lld", j ? "," : "",
+			    (long long)b->users[perm[j]].id);
+		fail |= scp_buf_addstr(&arr, "}");
+		if (fail)
+			die("out of memory");
+		vals[1] = arr.data;
 		(void)snprintf(seqno, sizeof(seqno), "%zu", i);
-		ev[i].send_ns = now_ns();
+		send = now_ns();
 		res = PQexecPrepared(pg, "tick", 3, vals, NULL, NULL, 0);
 		now = now_ns();
-		ev[i].commit_rt_ns = (int64_t)clock_ns(CLOCK_REALTIME);
-		ev[i].commit_ns = now;
 		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
 		    PQntuples(res) != 1)
-			die("event %zu: %s", i, PQresultErrorMessage(res));
-		ev[i].id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+			die("transaction %zu: %s", i, PQresultErrorMessage(res));
+		last = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 		PQclear(res);
+		for (j = 0; j < k; j++, n++) {
+			ev[n].id = last - (int64_t)(k - 1 - j);
+			ev[n].user = perm[j];
+			ev[n].due_ns = due;
+			ev[n].send_ns = send;
+			ev[n].commit_ns = now;
+			ev[n].commit_rt_ns = (int64_t)clock_ns(CLOCK_REALTIME);
+		}
 	}
+	scp_buf_free(&arr);
+	free(perm);
 	PQfinish(pg);
-	return nev;
+	return n;
 }
 
 /* ---- matching ---- */
@@ -1295,9 +1352,10 @@ usage(void)
 	    "usage: eventgen [--host H] --port P [--port P2 ...] --ca FILE\n"
 	    "                --pg CONNINFO [--watchers N] [--rate R] "
 	    "[--seconds S]\n"
-	    "                [--grace S] [--settle S] [--threads N] "
-	    "[--batch N]\n"
-	    "                [--seed N] [--dump FILE]\n"
+	    "                [--fanout K] [--grace S] [--settle S] "
+	    "[--threads N]\n"
+	    "                [--batch N]"
+ " [--seed N] [--dump FILE]\n"
 	    "  --pg: the database owner (scc_owner), who makes the users and\n"
 	    "  sessions, commits the events and LISTENs for the baseline\n");
 	exit(2);
@@ -1325,6 +1383,7 @@ parse_args(int argc, char *argv[], struct options *o)
 		{ "pg", required_argument, NULL, 'g' },
 		{ "watchers", required_argument, NULL, 'n' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "fanout", required_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "grace", required_argument, NULL, 'G' },
 		{ "settle", required_argument, NULL, 'S' },
@@ -1358,6 +1417,9 @@ parse_args(int argc, char *argv[], struct options *o)
 			break;
 		case 'r':
 			o->rate = number("--rate", optarg, 1, 100000);
+			break;
+		case 'f':
+			o->fanout = number("--fanout", optarg, 1, 100000);
 			break;
 		case 's':
 			o->seconds = number("--seconds", optarg, 1, 3600);
@@ -1408,6 +1470,7 @@ main(int argc, char *argv[])
 	o->host = "127.0.0.1";
 	o->watchers = 1000;
 	o->rate = 100;
+	o->fanout = 1;
 	o->seconds = 30;
 	o->grace = 10;
 	o->settle = 1;
@@ -1423,6 +1486,8 @@ main(int argc, char *argv[])
 	resolve(&b);
 	if ((size_t)o->threads > (size_t)o->watchers)
 		o->threads = o->watchers;
+	if (o->fanout > o->watchers)
+		die("--fanout is at most --watchers");
 
 	setup_users(&b);
 	fprintf(stderr, "eventgen: %zu users with sessions in authority "
@@ -1454,7 +1519,7 @@ main(int argc, char *argv[])
 
 	nev = (size_t)o->rate * (size_t)o->seconds;
 	memset(&m, 0, sizeof(m));
-	if ((m.ev = calloc(nev, sizeof(*m.ev))) == NULL)
+	if ((m.ev = calloc(nev * (size_t)o->fanout, sizeof(*m.ev))) == NULL)
 		die("out of memory");
 	m.nev = produce(&b, m.ev, nev, &t0);
 	m.sorted = true;
