@@ -15,11 +15,12 @@
  *    non-blocking, dealt over --threads threads with an epoll set each.
  *  - A plain libpq connection LISTENs on scc_event, the channel every sccd
  *    listens on, and records the moment each NOTIFY arrives: the baseline.
- *  - The main thread is the producer: --rate events a second for --seconds,
- *    on a fixed schedule, one scc.event_add per transaction (autocommit),
- *    each for one user drawn at random. For each it keeps the event's id
- *    and the clock just before the statement is sent and just after its
- *    answer, which comes after the commit, is back.
+ *  - The main thread is the producer: --rate transactions a second for
+ *    --seconds, on a fixed schedule, one scc.event_add each (autocommit)
+ *    for --fanout users drawn at random (default one: an event for one
+ *    user a transaction). For each event it keeps its id and the clock
+ *    just before the statement is sent and just after its answer, which
+ *    comes after the commit, is back.
  *
  * After the last commit it waits up to --grace seconds for every event to
  * reach its watcher and the listener (then one second more, for
@@ -1242,7 +1243,7 @@ report(struct bench *b, struct match *m, struct wthread *ts, size_t up,
 	struct dist	 dbtime = { NULL, 0 }, late = { NULL, 0 };
 	struct dist	 per[MAX_PORTS];
 	uint64_t	 reordered = 0, unparsed = 0, errors = 0;
-	size_t		 i, n = m->nev;
+	size_t		 i, n = m->nev, ntx;
 	int		 p;
 	const struct produced *e;
 	double		 span;
@@ -1274,12 +1275,15 @@ report(struct bench *b, struct match *m, struct wthread *ts, size_t up,
 		}
 	}
 	span = n > 1 ? (double)(m->ev[n - 1].commit_ns - t0) / 1e9 : 0;
+	ntx = n / (size_t)b->opt.fanout;
 	printf("events watchers=%d up=%zu instances=%d open_s=%.1f "
-	    "rate=%d seconds=%d sent=%zu sent_per_s=%.1f received=%zu "
+	    "rate=%d fanout=%d seconds=%d transactions=%zu tx_per_s=%.1f "
+	    "sent=%zu received=%zu "
 	    "lost=%zu duplicates=%llu misrouted=%llu stray=%llu "
 	    "reordered=%llu dropped=%zu retries=%zu errors=%llu",
 	    b->opt.watchers, up, b->opt.nports, open_s, b->opt.rate,
-	    b->opt.seconds, n, span > 0 ? (double)(n - 1) / span : 0.0,
+	    b->opt.fanout, b->opt.seconds, ntx,
+	    span > 0 ? (double)(ntx - 1) / span : 0.0, n,
 	    m->got, n - m->got, (unsigned long long)m->duplicates,
 	    (unsigned long long)m->misrouted,
 	    (unsigned long long)(m->stray + unparsed),
@@ -1354,10 +1358,11 @@ usage(void)
 	    "[--seconds S]\n"
 	    "                [--fanout K] [--grace S] [--settle S] "
 	    "[--threads N]\n"
-	    "                [--batch N]"
- " [--seed N] [--dump FILE]\n"
+	    "                [--batch N] [--seed N] [--dump FILE]\n"
 	    "  --pg: the database owner (scc_owner), who makes the users and\n"
-	    "  sessions, commits the events and LISTENs for the baseline\n");
+	    "  sessions, commits the events and LISTENs for the baseline\n"
+	    "  --rate: transactions a second, each one event_add for --fanout\n"
+	    "  users (1) drawn at random\n");
 	exit(2);
 }
 

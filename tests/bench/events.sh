@@ -16,12 +16,17 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_SECONDS [30]      how long the producer commits events
-#   BENCH_RATE [100]        events a second, one a transaction
+#   BENCH_RATE [100]        transactions a second, one event_add each
+#   BENCH_FANOUT [1]        recipients of each: 1 is an event for one user
+#                           a transaction; more is one event_add for that
+#                           many distinct users, an event row each
 #   BENCH_WATCHERS [1000]   users watching, one connection each, spread
 #                           evenly over the two sccd
 #   BENCH_REPEAT [2]        runs on the same servers, each with fresh users
 #   BENCH_GRACE [10]        seconds after the last commit before an event
 #                           not yet at its watcher counts as lost
+#   BENCH_CONF [""]         lines added to sccd.conf (both sccd read it),
+#                           to try a setting: "db_pool = 4"
 #   BENCH_DUMP [""]         a directory: keep each run's per-event lines
 #                           there (eventgen --dump)
 #
@@ -50,15 +55,17 @@ LOADGEN=$BUILD/tests/bench/loadgen	# lib.sh's serve() names it; unused here
 
 SECONDS_EACH=${BENCH_SECONDS:-30}
 RATE=${BENCH_RATE:-100}
+FANOUT=${BENCH_FANOUT:-1}
 WATCHERS=${BENCH_WATCHERS:-1000}
 REPEAT=${BENCH_REPEAT:-2}
 GRACE=${BENCH_GRACE:-10}
 DUMP=${BENCH_DUMP:-}
+CONF=${BENCH_CONF:-}
 ADMIN_PASSWORD=bench-admin-$$-$RANDOM
 # The aim: 99 events in 100 at their watcher within this, none lost.
 P99_AIM=100
 
-for n in $SECONDS_EACH $RATE $WATCHERS $REPEAT $GRACE; do
+for n in $SECONDS_EACH $RATE $FANOUT $WATCHERS $REPEAT $GRACE; do
 	case $n in
 	''|*[!0-9]*)
 		echo "events.sh: $n: not a number (see BENCH_* in events.sh)" >&2
@@ -154,6 +161,9 @@ max_connections = 20000
 threads = 0
 db_pool = 2
 EOF
+if [ -n "$CONF" ]; then
+	printf '\n# benchmark: BENCH_CONF\n%s\n' "$CONF" >> "$INST/sccd.conf"
+fi
 
 serve
 PORT1=$PORT
@@ -166,14 +176,15 @@ LINES=()
 CPU=()
 for i in $(seq 1 "$REPEAT"); do
 	echo "== run $i of $REPEAT: $WATCHERS watchers on ports $PORT1 and $PORT2," \
-	    "$RATE events/s for ${SECONDS_EACH}s, grace ${GRACE}s"
+	    "$RATE transactions/s of $FANOUT event(s) each for ${SECONDS_EACH}s," \
+	    "grace ${GRACE}s"
 	args=()
 	[ -z "$DUMP" ] || args=(--dump "$DUMP/events-run$i.txt")
 	c1=$(cpu_s "$SCCD_PID"); c2=$(cpu_s "$SCCD2_PID"); cp=$(pg_cpu_s)
 	rc=0
 	line=$("$EVENTGEN" --host 127.0.0.1 --port "$PORT1" --port "$PORT2" \
 	    --ca "$INST/tls/ca.crt" --pg "$PG" --watchers "$WATCHERS" \
-	    --rate "$RATE" --seconds "$SECONDS_EACH" --grace "$GRACE" \
+	    --rate "$RATE" --fanout "$FANOUT" --seconds "$SECONDS_EACH" --grace "$GRACE" \
 	    --seed "$i" "${args[@]}") || rc=$?
 	[ -n "$line" ] || { echo "events.sh: eventgen failed ($rc)" >&2; exit 1; }
 	echo "$line"
@@ -201,7 +212,7 @@ done
 
 echo
 echo "== summary ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores): $WATCHERS watchers" \
-    "over 2 sccd, $RATE events/s for ${SECONDS_EACH}s"
+    "over 2 sccd, $RATE transactions/s of $FANOUT event(s) each for ${SECONDS_EACH}s"
 echo "latency from the commit's return to the arrival of the line (ms);" \
     "from the send in brackets"
 printf '%-4s %6s %6s %5s %4s %5s  %-34s %-22s %-22s %s\n' run sent recv lost dup \
@@ -238,8 +249,8 @@ for line in "${LINES[@]}"; do
 	echo "${CPU[$((i - 1))]}"
 	printf '       commit (send to answer) p50 / p99 %.2f / %.2f ms;' \
 	    "$(field "$line" commit_p50_ms)" "$(field "$line" commit_p99_ms)"
-	printf ' %s events/s committed; producer late p99 %.1f ms;' \
-	    "$(field "$line" sent_per_s)" "$(field "$line" late_p99_ms)"
+	printf ' %s transactions/s committed; producer late p99 %.1f ms;' \
+	    "$(field "$line" tx_per_s)" "$(field "$line" late_p99_ms)"
 	echo " misrouted $(field "$line" misrouted), stray $(field "$line" stray)," \
 	    "out of order $(field "$line" reordered)"
 done
