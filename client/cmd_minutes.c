@@ -5,9 +5,6 @@
  * in the meantime the server answers CONFLICT, and the file is kept and
  * named, so nothing typed is ever lost.
  */
-#include <sys/types.h>
-#include <sys/wait.h>
-
 #include <err.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,8 +16,6 @@
 #include "record.h"
 #include "request.h"
 #include "scc.h"
-
-#define DRAFT_MAX	(1024 * 1024)	/* the server's text limit */
 
 struct draft {
 	char	*text;		/* the latest version's, or "" */
@@ -88,70 +83,6 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The whole file, NUL-terminated; NULL after saying why. */
-static char *
-read_back(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		warn("%s", path);
-		return NULL;
-	}
-	if ((buf = malloc(DRAFT_MAX + 2)) == NULL) {
-		fclose(fp);
-		return NULL;
-	}
-	n = fread(buf, 1, DRAFT_MAX + 1, fp);
-	if (ferror(fp) || n > DRAFT_MAX) {
-		warnx("%s: %s", path, ferror(fp) ? "cannot be read" :
-		    "over 1 MiB, the most minutes may hold");
-		free(buf);
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	return buf;
-}
-
-/* $VISUAL, else $EDITOR, else vi, run by the shell so it may have flags. */
-static int
-edit(const char *path)
-{
-	const char	*editor = getenv("VISUAL");
-	char		*line;
-	pid_t		 pid;
-	int		 status;
-
-	if (editor == NULL || *editor == '\0')
-		editor = getenv("EDITOR");
-	if (editor == NULL || *editor == '\0')
-		editor = "vi";
-	if (asprintf(&line, "%s \"$1\"", editor) == -1)
-		return -1;
-	if ((pid = fork()) == -1) {
-		free(line);
-		return -1;
-	}
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", line, "sh", path, (char *)NULL);
-		_exit(127);
-	}
-	free(line);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		warnx("the editor (%s) did not finish cleanly; nothing sent",
-		    editor);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 send_draft(struct client *cl, const char *meeting, const char *text,
     long long version, const char *path)
@@ -214,7 +145,7 @@ cmd_minutes_edit(struct client *cl, const struct cmdline *cmd)
 	fd = -1;
 	/* The connection may idle out while a person writes: drop it. */
 	client_disconnect(cl);
-	if (edit(path) == -1 || (text = read_back(path)) == NULL) {
+	if (editor_run(path) == -1 || (text = text_load(path)) == NULL) {
 		warnx("your text is kept in %s", path);
 		r = SCC_EXIT_REFUSED;
 		free(path);

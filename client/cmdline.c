@@ -26,6 +26,7 @@ static const struct global_option global_options[] = {
 	{ "user",	'u',	true },
 	{ "format",	0,	true },
 	{ "all",	0,	false },
+	{ "output",	'o',	true },
 	{ "help",	'h',	false },
 	{ "version",	'V',	false },
 };
@@ -62,6 +63,8 @@ set_global(struct cmdline *cmd, const struct global_option *o,
 
 	if (strcmp(o->name, "all") == 0)
 		cmd->all = true;
+	else if (strcmp(o->name, "output") == 0)
+		cmd->output = value;
 	else if (strcmp(o->name, "help") == 0)
 		cmd->help = true;
 	else if (strcmp(o->name, "version") == 0)

@@ -118,14 +118,48 @@ static const struct col action[] = {
 	{ "overdue", B }, { "meeting", N }, { "detail", T },
 };
 
+/* Money is in pence, as a number; note is the latest note of an update. */
+static const struct col support[] = {
+	{ "id", N }, { "case", N }, { "school", N }, { "provider", T },
+	{ "description", T }, { "budget", N }, { "status", T }, { "by", T },
+	{ "at", T }, { "note", T },
+};
+
+/* A case's budget: no budget (none agreed) leaves no left either. */
+static const struct col budget[] = {
+	{ "case", N }, { "school", N }, { "programme", T }, { "budget", N },
+	{ "committed", N }, { "left", N }, { "packages", N }, { "by", T },
+	{ "at", T }, { "note", T },
+};
+
+/* eligible and missing: a power still proposed, and what it needs. */
+static const struct col intervention[] = {
+	{ "id", N }, { "case", N }, { "school", N }, { "power", T },
+	{ "status", T }, { "grounds", T }, { "given", T }, { "due", T },
+	{ "compliance_days", N }, { "expired", B }, { "approved_by", T },
+	{ "approved", T }, { "notified", T }, { "eligible", B },
+	{ "missing", T }, { "by", T }, { "at", T }, { "note", T },
+};
+
 static const struct col minutes[] = {
 	{ "meeting", N }, { "version", N }, { "state", T }, { "by", T },
 	{ "at", T }, { "hash", T }, { "text", T },
 };
 
+/* A step of the minutes (meeting) or of a note of visit (visit, response). */
 static const struct col step[] = {
-	{ "meeting", N }, { "version", N }, { "step", T }, { "from", T },
-	{ "to", T }, { "comment", T }, { "by", T }, { "at", T },
+	{ "meeting", N }, { "visit", N }, { "version", N }, { "step", T },
+	{ "from", T }, { "to", T }, { "response", T }, { "comment", T },
+	{ "by", T }, { "at", T },
+};
+
+/* A note of visit: by/at its author and when last sent; text in SHOW. */
+static const struct col visit[] = {
+	{ "id", N }, { "school", N }, { "case", N }, { "date", T },
+	{ "by", T }, { "at", T }, { "status", T }, { "version", N },
+	{ "qa_by", T }, { "qa_at", T }, { "qa_comment", T },
+	{ "response", T }, { "response_by", T }, { "response_at", T },
+	{ "response_comment", T }, { "text", T },
 };
 
 /* Pushed while WATCH is on; the fields name what it is about. */
@@ -139,6 +173,13 @@ static const struct col waiting[] = {
 	{ "what", T }, { "meeting", N }, { "case", N }, { "school", N },
 	{ "action", N }, { "title", T }, { "state", T }, { "deadline", T },
 	{ "due", T }, { "overdue", B }, { "unread", N },
+};
+
+/* A stored version of a document: size in octets, its SHA-256 in hex. */
+static const struct col doc[] = {
+	{ "id", N }, { "case", N }, { "name", T }, { "kind", T }, { "type", T },
+	{ "size", N }, { "version", N }, { "sha256", T }, { "by", T },
+	{ "at", T },
 };
 
 static const struct rec_desc descriptions[] = {
@@ -157,8 +198,13 @@ static const struct rec_desc descriptions[] = {
 	DESC("DEADLINE", deadline),
 	DESC("ITEM", item),
 	DESC("ACTION", action),
+	DESC("SUPPORT", support),
+	DESC("BUDGET", budget),
+	DESC("INTERVENTION", intervention),
 	DESC("MINUTES", minutes),
 	DESC("STEP", step),
+	DESC("VISIT", visit),
+	DESC("DOC", doc),
 	DESC("EVENT", event),
 	DESC("WAITING", waiting),
 };

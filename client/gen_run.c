@@ -162,30 +162,48 @@ print_secrets(const struct reply *rep, const struct gen_args *ga)
 	return fflush(stdout) == EOF ? -1 : 0;
 }
 
-/* A table shows the SECRET in words; other formats keep it a record. */
+/*
+ * A table shows the SECRET in words; other formats keep it a record. A
+ * listing is its own records (the command's record type); what follows
+ * them (SUPPORT LIST's BUDGET) comes after them in a table or TSV, while
+ * JSON keeps a listing one array of its own records.
+ */
 static int
 print_answer(struct client *cl, struct reply *rep, const struct gen_args *ga)
 {
 	enum out_format	 format = cl->set->format;
-	size_t		 i, kept = 0;
+	const char	*own = ga->cmd->record, *type;
+	size_t		 i, kept = 0, owned = 0;
 	struct record	*shown;
 	bool		 listing = (ga->cmd->flags & SCP_CMD_PAGED) != 0;
+	bool		 secrets = false;
 	int		 r;
 
-	if (listing && rep->nrecords == 0)
-		return output_empty(stdout, format, ga->cmd->record);
-	if (format != FORMAT_TABLE)
-		return output_answer(stdout, format, false, rep->records,
-		    rep->nrecords, listing);
+	for (i = 0; i < rep->nrecords; i++)
+		if (own == NULL || strcasecmp(rep->records[i].type, own) == 0)
+			owned++;
+	if (listing && owned == 0) {
+		r = output_empty(stdout, format, own);
+		if (r == -1 || rep->nrecords == 0 || format == FORMAT_JSON)
+			return r;
+	}
 	if ((shown = calloc(rep->nrecords + 1, sizeof(*shown))) == NULL)
 		return -1;
-	for (i = 0; i < rep->nrecords; i++)
-		if (strcasecmp(rep->records[i].type, "SECRET") != 0)
-			shown[kept++] = rep->records[i];
-	r = output_answer(stdout, format, output_colour(stdout), shown, kept,
-	    listing);
+	for (i = 0; i < rep->nrecords; i++) {
+		type = rep->records[i].type;
+		if (format == FORMAT_TABLE && strcasecmp(type, "SECRET") == 0) {
+			secrets = true;
+			continue;
+		}
+		if (format == FORMAT_JSON && listing && own != NULL &&
+		    strcasecmp(type, own) != 0)
+			continue;
+		shown[kept++] = rep->records[i];
+	}
+	r = output_answer(stdout, format, format == FORMAT_TABLE &&
+	    output_colour(stdout), shown, kept, listing);
 	free(shown);
-	if (r == 0 && kept < rep->nrecords)
+	if (r == 0 && secrets)
 		r = print_secrets(rep, ga);
 	return r;
 }

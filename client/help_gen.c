@@ -95,6 +95,33 @@ help_usage_of(FILE *fp, const struct scp_cmd *c)
 	scp_buf_free(&sig);
 }
 
+/*
+ * A generated command that a hand-written one of the same words stands in
+ * for ("visit submit"): the hand-written one is what runs, so it alone is
+ * shown.
+ */
+static bool
+shadowed(const struct scp_cmd *c)
+{
+	char	 name[64], *argv[3], *sp;
+	size_t	 i;
+	int	 words;
+
+	if (strlen(c->name) >= sizeof(name))
+		return false;
+	for (i = 0; c->name[i] != '\0'; i++)
+		name[i] = (char)tolower((unsigned char)c->name[i]);
+	name[i] = '\0';
+	argv[0] = name;
+	argv[1] = argv[2] = NULL;
+	if ((sp = strchr(name, ' ')) != NULL) {
+		*sp = '\0';
+		argv[1] = sp + 1;
+	}
+	return client_cmd_find(sp != NULL ? 2 : 1, argv, &words) != NULL &&
+	    words == (sp != NULL ? 2 : 1);
+}
+
 static void
 help_generated(FILE *fp, const struct scp_cmd *c)
 {
@@ -116,7 +143,7 @@ help_commands(FILE *fp, bool in_shell)
 			    client_cmds[i].help);
 	fprintf(fp, "\n  Work (scc help NOUN [VERB] for the arguments):\n");
 	for (i = 0; i < scp_ncommands; i++)
-		if (gen_offered(&scp_commands[i]))
+		if (gen_offered(&scp_commands[i]) && !shadowed(&scp_commands[i]))
 			help_generated(fp, &scp_commands[i]);
 }
 
@@ -176,7 +203,7 @@ help_noun(FILE *fp, const char *noun)
 	int	 found = 0;
 
 	for (i = 0; i < scp_ncommands; i++) {
-		if (!gen_offered(&scp_commands[i]))
+		if (!gen_offered(&scp_commands[i]) || shadowed(&scp_commands[i]))
 			continue;
 		gen_noun(&scp_commands[i], n, sizeof(n));
 		if (strcasecmp(n, noun) != 0)

@@ -31,11 +31,22 @@ const struct client_cmd client_cmds[] = {
 	{ "watch",	cmd_watch,	"watch",
 	    "the events you missed, then each one as it happens (^C stops)",
 	    false },
+	{ "doc put",	cmd_doc_put,	"doc put CASE FILE [--kind K]",
+	    "upload a file to a case, streamed, with progress on a terminal",
+	    true },
+	{ "doc get",	cmd_doc_get,	"doc get DOC [-o FILE]",
+	    "download a document; kept only once its SHA-256 checks", true },
 	{ "minutes edit", cmd_minutes_edit, "minutes edit MEETING",
 	    "edit the latest minutes in $EDITOR; saved, they are the next "
 	    "draft", true },
 	{ "school import", cmd_school_import, "school import FILE.csv",
 	    "add the schools of a GIAS (DfE register) CSV export", true },
+	/* Stands in for the generated VISIT SUBMIT, and takes its options. */
+	{ "visit submit", cmd_visit_submit,
+	    "visit submit SCHOOL --date YYYY-MM-DD [--case CASE] [--visit VISIT] "
+	    "[--file FILE | --text TEXT]",
+	    "submit a note of visit written in $EDITOR, or from a file (- is "
+	    "standard input); --visit sends a returned one again", true },
 	{ NULL,		NULL,		NULL,	NULL,	false }
 };
 
@@ -95,10 +106,15 @@ run_command(struct client *cl, const struct cmdline *cmd)
 		warnx("--all goes with logout only");
 		return SCC_EXIT_USAGE;
 	}
+	if (cmd->output != NULL && (c == NULL || c->run != cmd_doc_get)) {
+		warnx("-o goes with doc get only");
+		return SCC_EXIT_USAGE;
+	}
 	/* Not one of ours: a command of the protocol's table, or nothing. */
 	if (c == NULL)
 		return cmd_generated(cl, cmd);
-	if (stray_options(cmd))
+	if (c->run != cmd_visit_submit && c->run != cmd_doc_put &&
+	    c->run != cmd_doc_get && stray_options(cmd))
 		return SCC_EXIT_USAGE;
 	return c->run(cl, cmd);
 }

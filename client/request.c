@@ -261,6 +261,38 @@ request_call(struct conn *c, struct request *req, struct reply *rep)
 }
 
 int
+request_literal_start(struct conn *c, struct request *req, const char *name,
+    uint64_t size, struct reply *rep)
+{
+	size_t			 start = 0, end, i;
+	enum await_result	 r;
+
+	memset(rep, 0, sizeof(*rep));
+	if (req->failed || scp_buf_printf(&req->buf, " %s={%llu}\r\n", name,
+	    (unsigned long long)size) == -1) {
+		warnx("out of memory");
+		return -1;
+	}
+	/* Any literal of the arguments before it waits for its "+" too. */
+	for (i = 0; i <= req->npauses; i++) {
+		end = i < req->npauses ? req->pauses[i] : req->buf.len;
+		if (conn_send(c, req->buf.data + start, end - start) == -1)
+			return -1;
+		start = end;
+		if ((r = await(c, req->tag, rep, true)) != AWAIT_CONTINUE)
+			return r == AWAIT_DONE ? 1 : -1;
+	}
+	return 0;
+}
+
+int
+request_literal_finish(struct conn *c, const struct request *req,
+    struct reply *rep)
+{
+	return await(c, req->tag, rep, false) == AWAIT_DONE ? 0 : -1;
+}
+
+int
 request_send(struct conn *c, struct request *req)
 {
 	if (req->npauses > 0) {

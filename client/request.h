@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 #include "scp.h"
@@ -57,6 +58,17 @@ int		 request_call(struct conn *, struct request *, struct reply *);
 int		 request_send(struct conn *, struct request *);
 int		 request_await(struct conn *, const char *tag, struct reply *);
 
+/*
+ * A request whose last argument is a literal of size octets that the
+ * caller streams itself (DOC PUT): sends the request up to the literal and
+ * waits for the server's "+". 0: send the octets with conn_send() and the
+ * line's end ("\r\n"), then request_literal_finish(); 1: refused, the
+ * answer is in rep and no octet may follow; -1: the connection failed.
+ */
+int		 request_literal_start(struct conn *, struct request *,
+		    const char *name, uint64_t size, struct reply *);
+int		 request_literal_finish(struct conn *, const struct request *,
+		    struct reply *);
 void		 reply_free(struct reply *);
 /* The first record of this type, or NULL. */
 const struct record *reply_record(const struct reply *, const char *type);

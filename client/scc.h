@@ -39,6 +39,7 @@ struct cmdopt {
 struct cmdline {
 	struct settings	  flags;	/* settings given as flags */
 	bool		  all;		/* logout --all */
+	const char	 *output;	/* doc get -o FILE */
 	bool		  help;
 	bool		  version;
 	int		  argc;		/* the command words and operands */
@@ -67,6 +68,13 @@ const struct client_cmd	*client_cmd_find(int argc, char *const *argv,
 int	 cmdline_parse(struct cmdline *, int, char **);	/* -1: usage error */
 void	 cmdline_free(struct cmdline *);
 
+/* editor.c: long text a person writes (minutes, notes of visit) */
+#define SCC_TEXT_MAX	(1024 * 1024)	/* the server's text limit */
+/* $VISUAL, else $EDITOR, else vi, on path: -1 (said why) unless it exits 0. */
+int	 editor_run(const char *path);
+/* The whole of path ("-": standard input); NULL after saying why. */
+char	*text_load(const char *path);
+
 /* client.c: the connection and session every command builds on */
 int	 client_connect(struct client *);
 int	 client_resume(struct client *);
@@ -90,9 +98,12 @@ int	 cmd_logout(struct client *, const struct cmdline *);
 int	 cmd_whoami(struct client *, const struct cmdline *);
 int	 cmd_password(struct client *, const struct cmdline *);
 int	 cmd_minutes_edit(struct client *, const struct cmdline *);
+int	 cmd_doc_put(struct client *, const struct cmdline *);
+int	 cmd_doc_get(struct client *, const struct cmdline *);
 int	 cmd_watch(struct client *, const struct cmdline *);
 int	 cmd_raw(struct client *, const struct cmdline *);
 int	 cmd_school_import(struct client *, const struct cmdline *);
+int	 cmd_visit_submit(struct client *, const struct cmdline *);
 /* gen_run.c: any command of the protocol's table, as a person types it */
 int	 cmd_generated(struct client *, const struct cmdline *);
 

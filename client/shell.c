@@ -180,7 +180,8 @@ line_command(const struct cmdline *cmd)
 		warnx("%s: not a shell command; try help", cmd->argv[0]);
 		return NULL;
 	}
-	if (cmd->nopts > 0) {
+	/* visit submit takes the options of the VISIT SUBMIT it stands in for. */
+	if (cmd->nopts > 0 && c->run != cmd_visit_submit) {
 		warnx("no option --%s here; try help %s", cmd->opts[0].name,
 		    c->name);
 		return NULL;

@@ -89,6 +89,30 @@ static const struct scp_argdef risk_list_args[] = {
 	PAGING
 };
 
+#define DOC_KINDS	"proforma|improvement_plan|statement_of_action|" \
+			"evidence|letter|minutes|other"
+
+/* The document's octets come last: everything else is checked first. */
+static const struct scp_argdef doc_put_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "name",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "kind",	SCP_T_ENUM,	0,			DOC_KINDS },
+	{ "type",	SCP_T_ATOM,	0,			NULL },
+	{ "key",	SCP_T_TEXT,	0,			NULL },
+	{ "item",	SCP_T_ID,	0,			NULL },
+	{ "data",	SCP_T_BYTES,	SCP_ARG_REQUIRED,	NULL },
+};
+
+static const struct scp_argdef doc_list_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,	NULL },
+	{ "versions",	SCP_T_ENUM,	0,		"latest|all" },
+	PAGING
+};
+
+static const struct scp_argdef doc_args[] = {
+	{ "doc",	SCP_T_ID,	REQ_POS,	NULL },
+};
+
 static const struct scp_argdef paging_args[] = {
 	PAGING
 };
@@ -263,6 +287,78 @@ static const struct scp_argdef action_update_args[] = {
 	{ "due",	SCP_T_DATE,	0,		NULL },
 };
 
+/* Support packages: money in whole pence. */
+#define SUPPORT_STATUSES "brokered|active|completed|cancelled"
+
+static const struct scp_argdef support_add_args[] = {
+	{ "case",	 SCP_T_ID,	REQ_POS,		NULL },
+	{ "provider",	 SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "budget",	 SCP_T_INT,	SCP_ARG_REQUIRED,	NULL },
+	{ "description", SCP_T_TEXT,	0,			NULL },
+	{ "status",	 SCP_T_ENUM,	0,			SUPPORT_STATUSES },
+};
+
+static const struct scp_argdef support_list_args[] = {
+	{ "case",	SCP_T_ID,	0,	NULL },
+	{ "school",	SCP_T_ID,	0,	NULL },
+	{ "status",	SCP_T_ENUM,	0,	SUPPORT_STATUSES },
+	PAGING
+};
+
+static const struct scp_argdef support_update_args[] = {
+	{ "support",	SCP_T_ID,	REQ_POS,	NULL },
+	{ "status",	SCP_T_ENUM,	0,		SUPPORT_STATUSES },
+	{ "budget",	SCP_T_INT,	0,		NULL },
+	{ "note",	SCP_T_TEXT,	0,		NULL },
+};
+
+static const struct scp_argdef support_budget_args[] = {
+	{ "case",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "budget",	SCP_T_INT,	SCP_ARG_REQUIRED,	NULL },
+	{ "note",	SCP_T_TEXT,	0,			NULL },
+};
+
+/* Interventions: the powers of the Education and Inspections Act 2006. */
+#define POWERS		"warning_notice|additional_governors|" \
+			"suspend_delegated_budget|interim_executive_board|" \
+			"required_collaboration"
+#define INTERVENTION_STATUSES "proposed|approved|issued|complied|" \
+			"not_complied|lapsed"
+
+static const struct scp_argdef intervene_args[] = {
+	{ "case",	     SCP_T_ID,	  REQ_POS,		NULL },
+	{ "power",	     SCP_T_ENUM,  SCP_ARG_REQUIRED,	POWERS },
+	{ "status",	     SCP_T_ENUM,  0,	INTERVENTION_STATUSES },
+	{ "due",	     SCP_T_DATE,  0,			NULL },
+	{ "note",	     SCP_T_TEXT,  0,			NULL },
+	{ "grounds",	     SCP_T_ATOM,  0,			NULL },
+	{ "compliance_days", SCP_T_INT,	  0,			NULL },
+	{ "given",	     SCP_T_DATE,  0,			NULL },
+	{ "approved_by",     SCP_T_TEXT,  0,			NULL },
+	{ "approved",	     SCP_T_DATE,  0,			NULL },
+	{ "notified",	     SCP_T_DATE,  0,			NULL },
+};
+
+static const struct scp_argdef intervention_list_args[] = {
+	{ "case",	SCP_T_ID,	0,	NULL },
+	{ "school",	SCP_T_ID,	0,	NULL },
+	{ "power",	SCP_T_ENUM,	0,	POWERS },
+	{ "status",	SCP_T_ENUM,	0,	INTERVENTION_STATUSES },
+	PAGING
+};
+
+static const struct scp_argdef intervention_update_args[] = {
+	{ "intervention",    SCP_T_ID,	  REQ_POS,	NULL },
+	{ "status",	     SCP_T_ENUM,  0,	INTERVENTION_STATUSES },
+	{ "note",	     SCP_T_TEXT,  0,		NULL },
+	{ "due",	     SCP_T_DATE,  0,		NULL },
+	{ "compliance_days", SCP_T_INT,	  0,		NULL },
+	{ "given",	     SCP_T_DATE,  0,		NULL },
+	{ "approved_by",     SCP_T_TEXT,  0,		NULL },
+	{ "approved",	     SCP_T_DATE,  0,		NULL },
+	{ "notified",	     SCP_T_DATE,  0,		NULL },
+};
+
 static const struct scp_argdef meeting_args[] = {
 	{ "meeting",	SCP_T_ID,	REQ_POS,	NULL },
 };
@@ -283,6 +379,39 @@ static const struct scp_argdef audit_list_args[] = {
 	{ "user",	SCP_T_LOGIN,	0,	NULL },
 	{ "from",	SCP_T_DATE,	0,	NULL },
 	PAGING
+};
+
+#define VISIT_STATUSES	"submitted|quality_assured|returned"
+
+/* visit= sends a returned note again, as its next version. */
+static const struct scp_argdef visit_submit_args[] = {
+	{ "school",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "date",	SCP_T_DATE,	SCP_ARG_REQUIRED,	NULL },
+	{ "text",	SCP_T_TEXT,	SCP_ARG_REQUIRED,	NULL },
+	{ "case",	SCP_T_ID,	0,			NULL },
+	{ "visit",	SCP_T_ID,	0,			NULL },
+};
+
+static const struct scp_argdef visit_list_args[] = {
+	{ "school",	SCP_T_ID,	0,	NULL },
+	{ "status",	SCP_T_ENUM,	0,	VISIT_STATUSES },
+	PAGING
+};
+
+static const struct scp_argdef visit_args[] = {
+	{ "visit",	SCP_T_ID,	REQ_POS,	NULL },
+};
+
+static const struct scp_argdef visit_qa_args[] = {
+	{ "visit",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "outcome",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	"assured|returned" },
+	{ "comment",	SCP_T_TEXT,	0,			NULL },
+};
+
+static const struct scp_argdef visit_respond_args[] = {
+	{ "visit",	SCP_T_ID,	REQ_POS,		NULL },
+	{ "response",	SCP_T_ENUM,	SCP_ARG_REQUIRED,	"accurate|inaccurate" },
+	{ "comment",	SCP_T_TEXT,	0,			NULL },
 };
 
 const struct scp_cmd scp_commands[] = {
@@ -489,6 +618,74 @@ const struct scp_cmd scp_commands[] = {
 	    "report progress on an action, or change its owner or due date",
 	    action_update_args, NARGS(action_update_args),
 	    "ACTION" },
+
+	/* Support packages and the case's budget. */
+	{ "SUPPORT ADD", 0, LEAD,
+	    "broker a support package for a case: provider, cost in pence",
+	    support_add_args, NARGS(support_add_args),
+	    "SUPPORT" },
+	{ "SUPPORT LIST", SCP_CMD_PAGED, ALL,
+	    "list support packages (case=: then the case's BUDGET)",
+	    support_list_args, NARGS(support_list_args),
+	    "SUPPORT" },
+	{ "SUPPORT UPDATE", 0, LEAD,
+	    "change a package's status or cost, or add a note",
+	    support_update_args, NARGS(support_update_args),
+	    "SUPPORT" },
+	{ "SUPPORT BUDGET", 0, LEAD,
+	    "agree a case's support budget, in pence",
+	    support_budget_args, NARGS(support_budget_args),
+	    "BUDGET" },
+
+	/* Interventions. */
+	{ "INTERVENE", 0, LEAD,
+	    "record a formal power against a case (a warning notice first)",
+	    intervene_args, NARGS(intervene_args),
+	    "INTERVENTION" },
+	{ "INTERVENTION LIST", SCP_CMD_PAGED, ALL,
+	    "list interventions, with what a power still needs",
+	    intervention_list_args, NARGS(intervention_list_args),
+	    "INTERVENTION" },
+	{ "INTERVENTION UPDATE", 0, LEAD,
+	    "move an intervention on: approved, issued, complied, not complied",
+	    intervention_update_args, NARGS(intervention_update_args),
+	    "INTERVENTION" },
+
+	/* Documents. */
+	{ "DOC PUT", 0, ALL,
+	    "upload a document to a case; the same name again is a new version",
+	    doc_put_args, NARGS(doc_put_args),
+	    "DOC" },
+	{ "DOC LIST", SCP_CMD_PAGED, ALL,
+	    "a case's documents, the latest version of each (versions=all: every one)",
+	    doc_list_args, NARGS(doc_list_args),
+	    "DOC" },
+	{ "DOC GET", 0, ALL,
+	    "download a document; its SHA-256 comes with it",
+	    doc_args, NARGS(doc_args),
+	    "DOC" },
+
+	/* Notes of visit. */
+	{ "VISIT SUBMIT", 0, SCP_ROLE_LINK_PARTNER,
+	    "submit a note of a visit to a school (visit=: a returned one again)",
+	    visit_submit_args, NARGS(visit_submit_args),
+	    "VISIT" },
+	{ "VISIT LIST", SCP_CMD_PAGED, LEAD_LINK | SCP_ROLE_HEADTEACHER,
+	    "list the notes of visit you can see (school=, status=)",
+	    visit_list_args, NARGS(visit_list_args),
+	    "VISIT" },
+	{ "VISIT SHOW", 0, LEAD_LINK | SCP_ROLE_HEADTEACHER,
+	    "one note of visit with its text and every step taken",
+	    visit_args, NARGS(visit_args),
+	    "VISIT" },
+	{ "VISIT QA", 0, LEAD,
+	    "assure a note (the school then sees it) or return it, saying why",
+	    visit_qa_args, NARGS(visit_qa_args),
+	    "VISIT" },
+	{ "VISIT RESPOND", 0, SCP_ROLE_HEADTEACHER,
+	    "say whether a quality-assured note is accurate (inaccurate: say why)",
+	    visit_respond_args, NARGS(visit_respond_args),
+	    "VISIT" },
 
 	/* Users and the audit log. */
 	{ "USER ADD", 0, LEAD,

@@ -19,6 +19,7 @@
 #include "addrlimit.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "doc.h"
 #include "log.h"
 #include "loop.h"
 #include "request.h"
@@ -147,6 +148,8 @@ conn_close(struct conn *c, const char *why)
 	event_del(c->timer);
 	if (c->req != NULL)
 		request_abort(c->req);
+	doc_upload_abort(c);
+	doc_download_abort(c);
 }
 
 static void
@@ -539,6 +542,9 @@ conn_parsed(struct conn *c, enum scp_result r)
 		/* The line is complete: its deadline ends here. */
 		conn_set_state(c, CONN_READY);
 		dispatch_request(c, scp_parser_request(c->parser));
+		/* An upload whose request was refused after its octets. */
+		if (c->upload != NULL && c->req == NULL)
+			doc_upload_abort(c);
 		if (conn_reading(c))
 			conn_forget_request(c);
 		break;
@@ -546,15 +552,22 @@ conn_parsed(struct conn *c, enum scp_result r)
 		dispatch_literal(c, scp_parser_partial(c->parser),
 		    scp_parser_literal(c->parser));
 		break;
-	case SCP_CHUNK:
-		/* No command streams yet; dispatch_literal never asks for it. */
+	case SCP_CHUNK: {
+		const char	*data;
+		size_t		 len;
+
+		scp_parser_chunk(c->parser, &data, &len);
+		doc_upload_chunk(c, data, len);
 		break;
+	}
 	case SCP_SKIPPED:
+		doc_upload_abort(c);
 		conn_answer(c, c->tag, c->refuse_status, c->refuse_code, NULL,
 		    c->refuse_text);
 		c->tag[0] = '\0';
 		break;
 	case SCP_REJECT:
+		doc_upload_abort(c);
 		conn_set_tag(c, scp_parser_tag(c->parser));
 		conn_answer(c, c->tag, SCP_BAD, scp_parser_code(c->parser), NULL,
 		    scp_parser_error(c->parser));
@@ -575,11 +588,11 @@ conn_parsed(struct conn *c, enum scp_result r)
  * without new input (a refusal ends the request at once), hence "again".
  */
 static size_t
-conn_parse(struct conn *c, const char *data, size_t len)
+conn_parse(struct conn *c, const char *data, size_t len, bool again)
 {
 	enum scp_result	r;
 	size_t		used, total = 0;
-	bool		go = true, again = false;
+	bool		go = true;
 
 	c->parsing = true;
 	while (go && (total < len || again) && conn_reading(c)) {
@@ -593,6 +606,20 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	return total;
 }
 
+static void	conn_process(struct conn *);
+
+void
+conn_resume(struct conn *c)
+{
+	if (!conn_alive(c) || c->state != CONN_BUSY || c->req != NULL)
+		return;
+	conn_set_state(c, CONN_LITERAL);
+	conn_follow_parser(c, true);
+	conn_process(c);
+	if (conn_alive(c))
+		conn_flush(c);
+}
+
 /* Parse what was read while the connection was busy. */
 static void
 conn_process(struct conn *c)
@@ -600,8 +627,9 @@ conn_process(struct conn *c)
 	/* An answer given inside dispatch must not parse under our feet. */
 	if (c->parsing)
 		return;
+	/* Once even with nothing read: a literal decided meanwhile may speak. */
 	scp_buf_consume(&c->pending,
-	    conn_parse(c, c->pending.data, c->pending.len));
+	    conn_parse(c, c->pending.data, c->pending.len, true));
 	if (c->pending.len == 0)
 		scp_buf_free(&c->pending);	/* idle connections hold nothing */
 }
@@ -620,7 +648,7 @@ conn_input(struct conn *c, const char *data, size_t len)
 		conn_process(c);
 		return;
 	}
-	used = conn_parse(c, data, len);
+	used = conn_parse(c, data, len, false);
 	if (used < len && conn_alive(c) && c->state != CONN_CLOSING &&
 	    scp_buf_add(&c->pending, data + used, len - used) == -1)
 		conn_close(c, "out of memory");

@@ -61,6 +61,9 @@ struct conn_watch {
 	struct scp_buf		 held;		/* read, not yet written */
 };
 
+struct doc_upload;
+struct doc_download;
+
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct loop		*loop;
@@ -96,6 +99,10 @@ struct conn {
 	enum scp_status		 refuse_status;	/* answer for SCP_SKIPPED */
 	enum scp_code		 refuse_code;
 	const char		*refuse_text;
+	char			 refuse_buf[160];	/* a refusal's own text */
+	/* documents (doc_put.c, doc_get.c) */
+	struct doc_upload	*upload;	/* DOC PUT's literal coming in */
+	struct doc_download	*download;	/* DOC GET going out */
 };
 
 void	conn_accept(struct loop *, int fd, const struct sockaddr *, socklen_t);
@@ -120,6 +127,8 @@ void	conn_answer(struct conn *, const char *tag, enum scp_status,
 void	conn_bye(struct conn *, enum scp_code, const char *text);
 /* Close once what is queued has been written. */
 void	conn_linger(struct conn *);
+/* Reading again after a pause in the middle of a request (doc_put.c). */
+void	conn_resume(struct conn *);
 /* The request has ended (request.c): go back to reading requests. */
 void	conn_request_done(struct conn *);
 /* The session is over (expired, logged out): forget it. */

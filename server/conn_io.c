@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "conn.h"
+#include "doc.h"
 #include "log.h"
 #include "loop.h"
 
@@ -250,5 +251,9 @@ conn_flush(struct conn *c)
 			conn_finish_close(c);
 		return;
 	}
-	conn_update_events(c);
+	/* A document going out reads its next piece as this one drains. */
+	if (c->download != NULL)
+		doc_get_drained(c);
+	if (conn_alive(c))
+		conn_update_events(c);
 }

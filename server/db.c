@@ -83,6 +83,12 @@ struct db_pool {
 	struct dbreq_list	 done;
 	struct event		*deliver;
 	bool			 closing;	/* db_pool_free: answer everything now */
+	/*
+	 * For one transaction (db_pool_once): its connection is never made
+	 * again once lost, and no statement is run twice.
+	 */
+	bool			 once;
+	bool			 spent;		/* once: the connection is gone */
 	/* LISTEN: told of each connection ready, and of each notification. */
 	db_ready_cb		 on_ready;
 	db_notify_cb		 on_notify;
@@ -204,6 +210,12 @@ dbconn_down(struct dbconn *dc, const char *why)
 	dc->state = DBC_DOWN;
 	memset(dc->prepared, 0, (size_t)dc->pool->nstmts);
 	dbconn_fail_all(dc);
+	if (dc->pool->once) {
+		/* What comes after a lost transaction must not run outside it. */
+		dc->pool->spent = true;
+		pool_fail_waiting(dc->pool);
+		return;
+	}
 	pool_fail_waiting(dc->pool);
 	tv.tv_sec = dc->backoff_ms / 1000;
 	tv.tv_usec = (dc->backoff_ms % 1000) * 1000;
@@ -240,7 +252,11 @@ dbconn_ready(struct dbconn *dc)
 	event_del(dc->deadline);
 	dc->state = DBC_READY;
 	dc->backoff_ms = BACKOFF_MIN_MS;
-	log_info("database connection %d ready", dc->index);
+	/* An upload's own connection is too ordinary to log. */
+	if (dc->pool->once)
+		log_debug("database connection for one transaction ready");
+	else
+		log_info("database connection %d ready", dc->index);
 	dbconn_take_waiting(dc);
 	if (dc->pool->on_ready != NULL && dc->state == DBC_READY)
 		dc->pool->on_ready(dc->pool->listen_arg);
@@ -320,7 +336,7 @@ dbconn_results(struct dbconn *dc)
 			    dc->pool->stmts[r->stmt].name, r->res != NULL ?
 			    PQresultErrorMessage(r->res) : "no result");
 		/* A lost race with another transaction: nothing was done, go again. */
-		if (r->kind == REQ_QUERY && r->res != NULL &&
+		if (r->kind == REQ_QUERY && r->res != NULL && !dc->pool->once &&
 		    dberr_retryable(r->res) && r->tries < DBERR_RETRIES) {
 			PQclear(r->res);
 			r->res = NULL;
@@ -619,7 +635,7 @@ pool_submit(struct db_pool *p, struct dbreq *r)
 	bool		 up = false;	/* some connection ready or on its way */
 	int		 i;
 
-	if (p->closing) {
+	if (p->closing || p->spent) {
 		dbreq_deliver(p, r, DB_UNAVAILABLE);
 		return;
 	}
@@ -907,6 +923,23 @@ db_pool_new(struct event_base *base, const struct db_params *dp, int size,
 fail:
 	db_pool_free(p);
 	return NULL;
+}
+
+struct db_pool *
+db_pool_once(struct event_base *base, const struct db_params *dp,
+    const struct db_stmt *stmts, int nstmts)
+{
+	struct db_pool	*p;
+
+	if ((p = db_pool_new(base, dp, 1, stmts, nstmts)) == NULL)
+		return NULL;
+	p->once = true;
+	if (p->conns[0].state == DBC_DOWN) {
+		/* Failed before it began: no second attempt either. */
+		event_del(p->conns[0].retry);
+		p->spent = true;
+	}
+	return p;
 }
 
 void

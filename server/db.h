@@ -51,6 +51,15 @@ struct db_pool	*db_pool_new(struct event_base *, const struct db_params *,
 void		 db_pool_listen(struct db_pool *, db_ready_cb, db_notify_cb,
 		    void *arg);
 /*
+ * One connection for one transaction (BEGIN ... COMMIT sent as its
+ * statements, in order): once lost it is not made again and everything
+ * after is DB_UNAVAILABLE, and no statement is run a second time, which
+ * inside a transaction would not be the same. Freeing it before COMMIT
+ * rolls the transaction back.
+ */
+struct db_pool	*db_pool_once(struct event_base *, const struct db_params *,
+		    const struct db_stmt *, int nstmts);
+/*
  * Every query still queued or in flight is answered DB_UNAVAILABLE (at
  * once: the loop has stopped), and so is any query its callback queues.
  */

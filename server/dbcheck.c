@@ -70,6 +70,8 @@ dispatch_check_db(PGconn *pg, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		if (st[i].fn == NULL)
+			continue;	/* BEGIN, COMMIT: no function to find */
 		if (strncmp(st[i].fn, "api.", 4) != 0) {
 			err_add(err, errlen, "a statement calls outside api");
 			rc = -1;

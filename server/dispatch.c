@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "db.h"
 #include "dispatch.h"
+#include "doc.h"
 #include "log.h"
 #include "loop.h"
 
@@ -32,14 +33,20 @@ static const struct handler handlers[] = {
 	{ "LOGOUT",	cmd_logout,	cmd_session_abort,	"logged out" },
 	{ "USER ADD",	cmd_user_add,	NULL,			"user added" },
 	{ "WATCH",	cmd_watch,	NULL,			"watching" },
+	{ "DOC PUT",	cmd_doc_put,	NULL,			"stored" },
+	{ "DOC GET",	cmd_doc_get,	NULL,			"sent" },
 };
 
 static struct route	*routes;	/* one per command, in table order */
 
-/* The api functions the session handlers call, and their arity. */
+/*
+ * The api functions the session handlers call, and their arity; or, for
+ * the two that hold a transaction open, the statement itself.
+ */
 static const struct {
 	const char	*fn;
 	int		 nparams;
+	const char	*sql;
 } session_fn[STMT_SESSION_COUNT] = {
 	[STMT_LOGIN_BEGIN] =		{ "api.login_begin", 6 },
 	[STMT_LOGIN_FINISH] =		{ "api.login_finish", 10 },
@@ -55,6 +62,13 @@ static const struct {
 	[STMT_EVENTS_LISTEN] =		{ "api.events_listen", 0 },
 	[STMT_EVENTS_ROUTE] =		{ "api.events_route", 1 },
 	[STMT_EVENTS_DUE] =		{ "api.events_due", 0 },
+	[STMT_BEGIN] =			{ NULL, 0, "BEGIN" },
+	[STMT_COMMIT] =			{ NULL, 0, "COMMIT" },
+	[STMT_DOC_BEGIN] =		{ "api.doc_begin", 8 },
+	[STMT_DOC_CHUNK] =		{ "api.doc_chunk", 3 },
+	[STMT_DOC_FINISH] =		{ "api.doc_finish", 3 },
+	[STMT_DOC_GET] =		{ "api.doc_get", 2 },
+	[STMT_DOC_READ] =		{ "api.doc_read", 3 },
 };
 
 static const struct handler *
@@ -161,6 +175,16 @@ fail:
 	return -1;
 }
 
+/* A statement that calls no function (BEGIN, COMMIT): fn is NULL. */
+static int
+stmt_raw(struct db_stmt *st, int index, const char *sql)
+{
+	(void)snprintf(st->name, sizeof(st->name), "s%d", index);
+	st->nparams = 0;
+	st->fn = NULL;
+	return (st->sql = strdup(sql)) == NULL ? -1 : 0;
+}
+
 /* Session statements first, then one per command without a handler. */
 int
 dispatch_statements(struct db_stmt **out, int *count)
@@ -173,8 +197,9 @@ dispatch_statements(struct db_stmt **out, int *count)
 	if (st == NULL)
 		return -1;
 	for (i = 0; i < STMT_SESSION_COUNT; i++, n++)
-		if (stmt_set(&st[n], n, session_fn[i].fn,
-		    session_fn[i].nparams) == -1)
+		if (session_fn[i].sql != NULL ? stmt_raw(&st[n], n,
+		    session_fn[i].sql) == -1 : stmt_set(&st[n], n,
+		    session_fn[i].fn, session_fn[i].nparams) == -1)
 			goto fail;
 	for (i = 0; i < scp_ncommands; i++) {
 		if (routes[i].handler != NULL)
@@ -337,9 +362,12 @@ dispatch_literal(struct conn *c, const struct scp_request *req,
 		literal_refuse(c, SCP_NO, SCP_CODE_TOOBIG, "literal too big");
 		return;
 	}
-	/* Streaming is for documents, which no command of this version takes. */
-	scp_parser_accept(c->parser, def->type == SCP_T_BYTES ? SCP_LIT_BYTES :
-	    SCP_LIT_TEXT);
+	/* A document streams into the database once it may (doc_put.c). */
+	if (def->type == SCP_T_BYTES) {
+		doc_upload_announced(c, cmd, req, words, lit);
+		return;
+	}
+	scp_parser_accept(c->parser, SCP_LIT_TEXT);
 	if (lit->sync) {
 		b = conn_scratch(c);
 		if (scp_put_continue(b, "OK") == -1) {

@@ -29,6 +29,13 @@ enum session_stmt {
 	STMT_EVENTS_LISTEN,	/* the listener (events.c) */
 	STMT_EVENTS_ROUTE,
 	STMT_EVENTS_DUE,
+	STMT_BEGIN,		/* a transaction of its own (db_pool_once) */
+	STMT_COMMIT,
+	STMT_DOC_BEGIN,		/* DOC PUT (doc_put.c) */
+	STMT_DOC_CHUNK,
+	STMT_DOC_FINISH,
+	STMT_DOC_GET,		/* DOC GET (doc_get.c) */
+	STMT_DOC_READ,
 	STMT_SESSION_COUNT
 };
 
@@ -63,6 +70,9 @@ void	cmd_resume(struct request *);
 void	cmd_password(struct request *);
 void	cmd_logout(struct request *);
 void	cmd_session_abort(struct request *);
+/* doc_put.c, doc_get.c */
+void	cmd_doc_put(struct request *);
+void	cmd_doc_get(struct request *);
 /* cmd_watch.c */
 void	cmd_watch(struct request *);
 /* cmd_user.c */

@@ -21,7 +21,7 @@ MODULES = ["test_tls", "test_framing", "test_session", "test_client",
            "test_client_casework", "test_limits", "test_reload",
            "test_casework", "test_demo_casework", "test_database",
            "test_login_fairness", "test_cycle", "test_events",
-           "test_db_serve"]
+           "test_documents", "test_db_serve"]
 
 
 class CountingResult(unittest.TextTestResult):

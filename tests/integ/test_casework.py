@@ -417,6 +417,29 @@ MATRIX = {
         ("missing", "MINUTES CIRCULATE {mconf}", NONE_SEE,
          {"audit": "minutes.circulate"}),
     ],
+    # Anyone who sees the case may upload to it and read what it holds.
+    "DOC PUT": [
+        ("own", "DOC PUT {case} name=m.txt data={{3+}}\r\nabc",
+         (OK, OK, OK, OK), {"rec": "DOC", "audit": "doc.put"}),
+        ("other", "DOC PUT {case} name=m.txt data={{3+}}\r\nabc",
+         (OK, NF, NF, NF), {"rec": "DOC", "audit": "doc.put"}),
+        ("foreign", "DOC PUT {case} name=m.txt data={{3+}}\r\nabc",
+         NONE_SEE, {"audit": "doc.put"}),
+        ("missing", "DOC PUT {case} name=m.txt data={{3+}}\r\nabc",
+         NONE_SEE, {"audit": "doc.put"}),
+    ],
+    "DOC LIST": [
+        ("own", "DOC LIST {case} versions=all", (OK, OK, OK, OK), {}),
+        ("other", "DOC LIST {case}", (OK, NF, NF, NF), {}),
+        ("foreign", "DOC LIST {case}", NONE_SEE, {}),
+        ("missing", "DOC LIST {case}", NONE_SEE, {}),
+    ],
+    "DOC GET": [
+        ("own", "DOC GET {doc}", (OK, OK, OK, OK), {"rec": "DOC"}),
+        ("other", "DOC GET {doc}", (OK, NF, NF, NF), {"rec": "DOC"}),
+        ("foreign", "DOC GET {doc}", NONE_SEE, {}),
+        ("missing", "DOC GET {doc}", NONE_SEE, {}),
+    ],
     "ACTION ADD": [
         ("own", 'ACTION ADD {case} title="matrix" owner={lp} due=2027-01-31',
          (OK, OK, FB, FB), {"rec": "ACTION", "audit": "action.add"}),
@@ -448,6 +471,196 @@ MATRIX = {
          {"audit": "action.update"}),
         ("missing", 'ACTION UPDATE {action} progress=amber', NONE_SEE,
          {"audit": "action.update"}),
+    ],
+    # Notes of visit, by the policy table of the domain model: only a link
+    # partner submits (on an assigned school); a lead officer reads all, a
+    # link partner the notes they wrote, the headteacher the own school's
+    # once quality-assured (before that NOTFOUND), a governor none; only a
+    # lead officer quality-assures; only the headteacher responds. A role
+    # that may never use a command is FORBIDDEN whatever it names. The own
+    # school's notes are the link partner's; peer: a note of the own school
+    # by another link partner assigned to it; the other school's notes are
+    # that partner's too.
+    "VISIT SUBMIT": [
+        ("own", 'VISIT SUBMIT {school} date=2026-10-05 text="matrix"',
+         (FB, OK, FB, FB), {"rec": "VISIT", "audit": "visit.submit"}),
+        ("own", 'VISIT SUBMIT {school} date=2026-10-05 text="matrix" '
+         'case={case}', (FB, OK, FB, FB),
+         {"rec": "VISIT", "audit": "visit.submit"}),
+        # sent again, by its author only, and only once returned
+        ("own", 'VISIT SUBMIT {school} date=2026-10-06 text="again" '
+         'visit={vreturned}', (FB, OK, FB, FB),
+         {"rec": "VISIT", "audit": "visit.submit"}),
+        ("own", 'VISIT SUBMIT {school} date=2026-10-06 text="again" '
+         'visit={vsubmitted}', (FB, CF, FB, FB), {"audit": "visit.submit"}),
+        ("peer", 'VISIT SUBMIT {school} date=2026-10-06 text="again" '
+         'visit={vreturned}', (FB, NF, FB, FB), {"audit": "visit.submit"}),
+        ("other", 'VISIT SUBMIT {school} date=2026-10-05 text="matrix"',
+         (FB, NF, FB, FB), {"audit": "visit.submit"}),
+        ("foreign", 'VISIT SUBMIT {school} date=2026-10-05 text="matrix"',
+         (FB, NF, FB, FB), {"audit": "visit.submit"}),
+        ("missing", 'VISIT SUBMIT {school} date=2026-10-05 text="matrix"',
+         (FB, NF, FB, FB), {"audit": "visit.submit"}),
+    ],
+    "VISIT LIST": [
+        ("-", "VISIT LIST", (OK, OK, OK, FB),
+         {"rec": "VISIT", "rows": "schools"}),
+        ("own", "VISIT LIST school={school}", (OK, OK, OK, FB),
+         {"rec": "VISIT", "rows": "schools"}),
+        ("own", "VISIT LIST school={school} status=quality_assured",
+         (OK, OK, OK, FB), {"rec": "VISIT", "rows": "schools"}),
+        ("other", "VISIT LIST school={school}", (OK, NF, NF, FB),
+         {"rec": "VISIT", "rows": "schools"}),
+        ("foreign", "VISIT LIST school={school}", (NF, NF, NF, FB), {}),
+        ("missing", "VISIT LIST school={school}", (NF, NF, NF, FB), {}),
+    ],
+    "VISIT SHOW": [
+        ("own", "VISIT SHOW {vassured}", (OK, OK, OK, FB), {"rec": "VISIT"}),
+        ("own", "VISIT SHOW {vresponded}", (OK, OK, OK, FB),
+         {"rec": "VISIT"}),
+        ("own", "VISIT SHOW {vsubmitted}", (OK, OK, NF, FB),
+         {"rec": "VISIT"}),
+        ("own", "VISIT SHOW {vreturned}", (OK, OK, NF, FB), {"rec": "VISIT"}),
+        # another's note of a school assigned to the link partner
+        ("peer", "VISIT SHOW {vassured}", (OK, NF, OK, FB),
+         {"rec": "VISIT"}),
+        ("peer", "VISIT SHOW {vsubmitted}", (OK, NF, NF, FB),
+         {"rec": "VISIT"}),
+        ("other", "VISIT SHOW {vassured}", (OK, NF, NF, FB),
+         {"rec": "VISIT"}),
+        ("foreign", "VISIT SHOW {vassured}", (NF, NF, NF, FB), {}),
+        ("missing", "VISIT SHOW {vassured}", (NF, NF, NF, FB), {}),
+    ],
+    "VISIT QA": [
+        ("own", "VISIT QA {vsubmitted} outcome=assured", (OK, FB, FB, FB),
+         {"rec": "VISIT", "audit": "visit.assure"}),
+        ("own", 'VISIT QA {vsubmitted} outcome=returned comment="matrix"',
+         (OK, FB, FB, FB), {"rec": "VISIT", "audit": "visit.return"}),
+        ("own", "VISIT QA {vassured} outcome=assured", (CF, FB, FB, FB),
+         {"audit": "visit.assure"}),
+        ("other", "VISIT QA {vsubmitted} outcome=assured", (OK, FB, FB, FB),
+         {"rec": "VISIT", "audit": "visit.assure"}),
+        ("foreign", "VISIT QA {vsubmitted} outcome=assured",
+         (NF, FB, FB, FB), {"audit": "visit.assure"}),
+        ("missing", "VISIT QA {vsubmitted} outcome=assured",
+         (NF, FB, FB, FB), {"audit": "visit.assure"}),
+    ],
+    "VISIT RESPOND": [
+        ("own", "VISIT RESPOND {vassured} response=accurate",
+         (FB, FB, OK, FB), {"rec": "VISIT", "audit": "visit.respond"}),
+        ("own", 'VISIT RESPOND {vassured} response=inaccurate '
+         'comment="matrix"', (FB, FB, OK, FB),
+         {"rec": "VISIT", "audit": "visit.respond"}),
+        # once only; and not before it is quality-assured
+        ("own", "VISIT RESPOND {vresponded} response=accurate",
+         (FB, FB, CF, FB), {"audit": "visit.respond"}),
+        ("own", "VISIT RESPOND {vsubmitted} response=accurate",
+         (FB, FB, NF, FB), {"audit": "visit.respond"}),
+        ("other", "VISIT RESPOND {vassured} response=accurate",
+         (FB, FB, NF, FB), {"audit": "visit.respond"}),
+        ("foreign", "VISIT RESPOND {vassured} response=accurate",
+         (FB, FB, NF, FB), {"audit": "visit.respond"}),
+        ("missing", "VISIT RESPOND {vassured} response=accurate",
+         (FB, FB, NF, FB), {"audit": "visit.respond"}),
+    ],
+    # Support packages: lead officers broker them, everyone who sees the
+    # case reads them. closed: a closed case, or a cancelled package;
+    # full: a case whose budget (0) is all committed.
+    "SUPPORT ADD": [
+        ("own", 'SUPPORT ADD {case} provider="Matrix provider" budget=0',
+         (OK, FB, FB, FB), {"rec": "SUPPORT", "audit": "support.add"}),
+        ("other", 'SUPPORT ADD {case} provider="Matrix provider" budget=0',
+         (OK, NF, NF, NF), {"rec": "SUPPORT", "audit": "support.add"}),
+        ("foreign", 'SUPPORT ADD {case} provider="Matrix provider" budget=0',
+         NONE_SEE, {"audit": "support.add"}),
+        ("missing", 'SUPPORT ADD {case} provider="Matrix provider" budget=0',
+         NONE_SEE, {"audit": "support.add"}),
+        ("closed", 'SUPPORT ADD {closedcase} provider="Matrix provider" '
+         'budget=0', (CF, FB, FB, FB), {"audit": "support.add"}),
+        ("full", 'SUPPORT ADD {fullcase} provider="Matrix provider" budget=1',
+         (CF, FB, FB, FB), {"audit": "support.add"}),
+    ],
+    "SUPPORT LIST": [
+        ("-", "SUPPORT LIST", (OK, OK, OK, OK),
+         {"rec": "SUPPORT", "rows": "schools"}),
+        ("own", "SUPPORT LIST case={case}", (OK, OK, OK, OK),
+         {"rows": "schools"}),
+        ("own", "SUPPORT LIST school={school} status=brokered",
+         (OK, OK, OK, OK), {"rec": "SUPPORT", "rows": "schools"}),
+        ("other", "SUPPORT LIST case={case}", (OK, NF, NF, NF),
+         {"rows": "schools"}),
+        ("foreign", "SUPPORT LIST case={case}", NONE_SEE, {}),
+        ("missing", "SUPPORT LIST case={case}", NONE_SEE, {}),
+        ("foreign", "SUPPORT LIST school={school}", NONE_SEE, {}),
+    ],
+    "SUPPORT UPDATE": [
+        ("own", 'SUPPORT UPDATE {support} status=active note="matrix"',
+         (OK, FB, FB, FB), {"rec": "SUPPORT", "audit": "support.update"}),
+        ("other", 'SUPPORT UPDATE {support} status=active note="matrix"',
+         (OK, NF, NF, NF), {"rec": "SUPPORT", "audit": "support.update"}),
+        ("foreign", 'SUPPORT UPDATE {support} note="matrix"', NONE_SEE,
+         {"audit": "support.update"}),
+        ("missing", 'SUPPORT UPDATE {support} note="matrix"', NONE_SEE,
+         {"audit": "support.update"}),
+        ("closed", "SUPPORT UPDATE {support} status=active",
+         (CF, FB, FB, FB), {"audit": "support.update"}),
+    ],
+    "SUPPORT BUDGET": [
+        ("own", 'SUPPORT BUDGET {case} budget=500000 note="matrix"',
+         (OK, FB, FB, FB), {"rec": "BUDGET", "audit": "support.budget"}),
+        ("other", 'SUPPORT BUDGET {case} budget=500000 note="matrix"',
+         (OK, NF, NF, NF), {"rec": "BUDGET", "audit": "support.budget"}),
+        ("foreign", "SUPPORT BUDGET {case} budget=500000", NONE_SEE,
+         {"audit": "support.budget"}),
+        ("missing", "SUPPORT BUDGET {case} budget=500000", NONE_SEE,
+         {"audit": "support.budget"}),
+        ("closed", "SUPPORT BUDGET {closedcase} budget=500000",
+         (CF, FB, FB, FB), {"audit": "support.budget"}),
+    ],
+    # Interventions: lead officers record them, everyone who sees the case
+    # reads them. A power is refused until the school is eligible.
+    "INTERVENE": [
+        ("own", 'INTERVENE {case} power=additional_governors note="matrix"',
+         (OK, FB, FB, FB),
+         {"rec": "INTERVENTION", "audit": "intervention.add"}),
+        ("own", "INTERVENE {freshcase} power=warning_notice "
+         "grounds=standards,safety", (OK, FB, FB, FB),
+         {"rec": "INTERVENTION", "audit": "intervention.add"}),
+        ("own", 'INTERVENE {case} power=additional_governors status=approved '
+         'approved_by="Matrix SMT"', (CF, FB, FB, FB),
+         {"audit": "intervention.add"}),
+        ("other", 'INTERVENE {case} power=additional_governors '
+         'note="matrix"', (OK, NF, NF, NF),
+         {"rec": "INTERVENTION", "audit": "intervention.add"}),
+        ("foreign", "INTERVENE {case} power=additional_governors", NONE_SEE,
+         {"audit": "intervention.add"}),
+        ("missing", "INTERVENE {case} power=additional_governors", NONE_SEE,
+         {"audit": "intervention.add"}),
+        ("closed", "INTERVENE {closedcase} power=additional_governors",
+         (CF, FB, FB, FB), {"audit": "intervention.add"}),
+    ],
+    "INTERVENTION LIST": [
+        ("-", "INTERVENTION LIST", (OK, OK, OK, OK),
+         {"rec": "INTERVENTION", "rows": "schools"}),
+        ("own", "INTERVENTION LIST case={case}", (OK, OK, OK, OK), {}),
+        ("other", "INTERVENTION LIST case={case}", (OK, NF, NF, NF), {}),
+        ("foreign", "INTERVENTION LIST case={case}", NONE_SEE, {}),
+        ("missing", "INTERVENTION LIST case={case}", NONE_SEE, {}),
+    ],
+    "INTERVENTION UPDATE": [
+        ("own", 'INTERVENTION UPDATE {intervention} note="matrix"',
+         (OK, FB, FB, FB),
+         {"rec": "INTERVENTION", "audit": "intervention.update"}),
+        ("own", "INTERVENTION UPDATE {intervention} status=approved "
+         'approved_by="Matrix SMT"', (CF, FB, FB, FB),
+         {"audit": "intervention.update"}),
+        ("other", 'INTERVENTION UPDATE {intervention} note="matrix"',
+         (OK, NF, NF, NF),
+         {"rec": "INTERVENTION", "audit": "intervention.update"}),
+        ("foreign", 'INTERVENTION UPDATE {intervention} note="matrix"',
+         NONE_SEE, {"audit": "intervention.update"}),
+        ("missing", 'INTERVENTION UPDATE {intervention} note="matrix"',
+         NONE_SEE, {"audit": "intervention.update"}),
     ],
     "USER ADD": [
         ("-", 'USER ADD login={newlogin} name="Matrix User" role=link_partner',
@@ -537,6 +750,21 @@ STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
     FROM scc.minutes_version t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.minutes_step t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.agenda_item t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.document t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.doc_version t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.version_id, t.seq)
+    FROM scc.doc_chunk t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.visit t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.visit_id, t.version)
+    FROM scc.visit_version t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.visit_step t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.support t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.support_update t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.case_id)
+    FROM scc.support_budget t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.intervention t),
+ (SELECT string_agg(t::text, ',' ORDER BY t.id)
+    FROM scc.intervention_step t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.audit t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.event t)))"""
 
@@ -768,8 +996,10 @@ class Authority:
 
 class Fixture:
     """Authority M with schools A (own) and B (other), a link partner P
-    assigned to A, a headteacher H and a governor G of A; authority F with
-    school X and a case, an alert, areas, programmes and a user of its own."""
+    assigned to A, a headteacher H and a governor G of A, and a link
+    partner lp3 assigned to A and B who writes the notes of visit that are
+    not P's; authority F with school X and a case, an alert, areas,
+    programmes, a note of visit and a user of its own."""
 
     def __init__(self):
         self.m = Authority("cwm")
@@ -787,6 +1017,12 @@ class Fixture:
                         P: activate(self.lp, lp_pw, P),
                         H: activate(self.head, head_pw, H),
                         G: activate(self.gov, gov_pw, G)}
+        # Only a link partner writes notes of visit: lp3 writes B's, and
+        # A's that are not P's own.
+        self.lp3, lp3_pw = make_user(lead, P)
+        for s in (self.A, self.B):
+            lead.ok("ASSIGN %s school=%s" % (self.lp3, s))
+        self.lp3_client = activate(self.lp3, lp3_pw, P)
 
         # Authority F's own things, which M must never see.
         self.fuser, _ = make_user(flead, P)
@@ -808,6 +1044,16 @@ class Fixture:
         flead.ok('RISK SET %s area=finance rating=red' % self.X)
         self.X_meeting = self.new_meeting(self.X_case, flead)
         self.X_action = self.new_action(self.X_case, flead, self.fuser)
+        self.X_doc = self.new_doc(self.X_case, flead)
+        self.X_support = self.new_support(self.X_case, flead)
+        self.X_intervention = self.new_intervention(self.X_case, flead)
+        fpartner, fpartner_pw = make_user(flead, P)
+        flead.ok("ASSIGN %s school=%s" % (fpartner, self.X))
+        fp = activate(fpartner, fpartner_pw, P)
+        self.X_visit = fp.ok('VISIT SUBMIT %s date=2026-10-05 text="f"'
+                             % self.X)[0][1]["id"]
+        fp.close()
+        flead.ok("VISIT QA %s outcome=assured" % self.X_visit)
 
         # M's own: a programme, ratings, alerts and cases on A and B, and a
         # resolved alert on A.
@@ -819,10 +1065,16 @@ class Fixture:
             case = self.open_case(s)
             self.new_meeting(case)
             self.new_action(case)
+            self.new_support(case)
+            self.new_intervention(case)
         self.closed_alert = self.new_alert(self.A)
         lead.ok('ALERT RESOLVE %s note="done"' % self.closed_alert)
+        # A quality-assured note of visit of each school, for the lists.
+        for s in (self.A, self.B):
+            self.visit_at(s, "assured")
         self.school_of = {"own": self.A, "other": self.B,
-                          "foreign": self.X, "missing": MISSING}
+                          "foreign": self.X, "missing": MISSING,
+                          "peer": self.A}
 
     def m_schools(self):
         out = inst.psql("SELECT 'id=' || id FROM scc.school "
@@ -870,6 +1122,24 @@ class Fixture:
             self.clients[H].ok("MINUTES CONFIRM %s" % meeting)
         return meeting
 
+    def visit_at(self, school, status, author=None):
+        """A note of visit of the school at status: submitted, returned,
+        assured (quality_assured) or responded (quality_assured and
+        answered by the headteacher of A). Link partners write them: P
+        A's, lp3 B's (and A's when given as the author)."""
+        lead = self.m.lead
+        if author is None:
+            author = self.clients[P] if school == self.A else self.lp3_client
+        visit = author.ok('VISIT SUBMIT %s date=2026-10-05 text="fixture"'
+                          % school)[0][1]["id"]
+        if status == "returned":
+            lead.ok('VISIT QA %s outcome=returned comment="fixture"' % visit)
+        if status in ("assured", "responded"):
+            lead.ok("VISIT QA %s outcome=assured" % visit)
+        if status == "responded":
+            self.clients[H].ok("VISIT RESPOND %s response=accurate" % visit)
+        return visit
+
     def agenda_of(self, school):
         """A scheduled meeting of the school's case whose agenda carries
         an open action forward and has an item added by hand."""
@@ -886,10 +1156,26 @@ class Fixture:
         self.m.lead.ok("DEADLINE DONE %s what=documents" % meeting)
         return meeting
 
+    def new_doc(self, case, lead=None):
+        """A stored document of three octets."""
+        return (lead or self.m.lead).ok(
+            "DOC PUT %s name=fixture.txt data={3+}\r\nabc" % case)[0][1]["id"]
+
     def new_action(self, case, lead=None, owner=None):
         return (lead or self.m.lead).ok(
             'ACTION ADD %s title="fixture" owner=%s due=2027-01-31'
             % (case, owner or self.lp))[0][1]["id"]
+
+    def new_support(self, case, lead=None):
+        """A package costing nothing, so that no budget ever refuses it."""
+        return (lead or self.m.lead).ok(
+            'SUPPORT ADD %s provider="fixture" budget=0' % case)[0][1]["id"]
+
+    def new_intervention(self, case, lead=None):
+        """A power proposed: the school is not eligible for it."""
+        return (lead or self.m.lead).ok(
+            'INTERVENE %s power=additional_governors note="fixture"'
+            % case)[0][1]["id"]
 
     def open_case(self, school):
         return self.m.lead.ok('CASE OPEN %s programme=securing_good '
@@ -953,17 +1239,54 @@ class Fixture:
             if target in ("own", "other"):
                 return self.minutes_at(school, key[1:])
             return {"foreign": self.X_meeting, "missing": MISSING}[target]
+        if key in ("vsubmitted", "vreturned", "vassured", "vresponded"):
+            if target in ("own", "other"):
+                return self.visit_at(school, key[1:])
+            if target == "peer":
+                return self.visit_at(self.A, key[1:], self.lp3_client)
+            return {"foreign": self.X_visit, "missing": MISSING}[target]
         if key == "agenda":
             if target in ("own", "other"):
                 return self.agenda_of(school)
             return {"foreign": self.X_meeting, "missing": MISSING}[target]
         if key == "metmeeting":
             return self.met_deadline(self.A)
+        if key == "doc":
+            if target in ("own", "other"):
+                case = self.current_case(school) or self.open_case(school)
+                return self.new_doc(case)
+            return {"foreign": self.X_doc, "missing": MISSING}[target]
         if key == "action":
             if target in ("own", "other"):
                 case = self.current_case(school) or self.open_case(school)
                 return self.new_action(case)
             return {"foreign": self.X_action, "missing": MISSING}[target]
+        if key == "support":
+            if target in ("own", "other", "closed"):
+                case = self.current_case(school) or self.open_case(school)
+                support = self.new_support(case)
+                if target == "closed":
+                    self.m.lead.ok("SUPPORT UPDATE %s status=cancelled"
+                                   % support)
+                return support
+            return {"foreign": self.X_support, "missing": MISSING}[target]
+        if key == "intervention":
+            if target in ("own", "other"):
+                case = self.current_case(school) or self.open_case(school)
+                return self.new_intervention(case)
+            return {"foreign": self.X_intervention,
+                    "missing": MISSING}[target]
+        if key == "closedcase":
+            # the own school's case, closed (the next {case} opens another)
+            case = self.current_case(self.A) or self.open_case(self.A)
+            self.close_case(self.A)
+            return case
+        if key == "fullcase":
+            # a new case of the own school whose budget is all committed
+            self.close_case(self.A)
+            case = self.open_case(self.A)
+            self.m.lead.ok("SUPPORT BUDGET %s budget=0" % case)
+            return case
         if key == "meeting":
             if target in ("own", "other"):
                 case = self.current_case(school) or self.open_case(school)
@@ -1002,9 +1325,12 @@ class StaticValues(dict):
     def __missing__(self, key):
         if key in ("school", "nocase", "A", "B", "X"):
             return self.school
-        if key in ("case", "freshcase", "alert", "meeting", "action",
+        if key in ("case", "freshcase", "alert", "meeting", "action", "doc",
                    "mheld", "mdraft", "mchair", "mhead", "mconf", "agenda",
-                   "metmeeting"):
+                   "metmeeting", "vsubmitted", "vreturned", "vassured",
+                   "vresponded"):
+            return MISSING
+        if key in ("support", "intervention", "closedcase", "fullcase"):
             return MISSING
         if key in ("lp", "lp2", "fuser", "user"):
             return self.login
@@ -1041,6 +1367,7 @@ class TestMatrix(CaseworkCase):
     def tearDownClass(cls):
         for c in cls.fx.clients.values():
             c.close()
+        cls.fx.lp3_client.close()
         cls.fx.f.lead.close()
 
     def test_matrix_covers_command_table(self):
@@ -1164,6 +1491,9 @@ class TestMatrix(CaseworkCase):
         lead, lp, head = fx.clients[L], fx.clients[P], fx.clients[H]
         busy = fx.current_case(fx.B) or fx.open_case(fx.B)
         held = fx.minutes_at(fx.A, "held")
+        own_case = fx.current_case(fx.A) or fx.open_case(fx.A)
+        vsub = fx.visit_at(fx.A, "submitted")
+        vass = fx.visit_at(fx.A, "assured")
         cases = [
             # a bad area: the role or the school's visibility wins
             (head, "RISK SET %s area=no_such_area rating=red" % fx.A, FB),
@@ -1209,6 +1539,62 @@ class TestMatrix(CaseworkCase):
             # the lead's deadline; another authority's meeting
             (head, "DEADLINE DONE %s what=agenda" % held, FB),
             (head, "DEADLINE DONE %s what=documents" % fx.X_meeting, NF),
+            # support and interventions: who sees, who may, the arguments,
+            # then the workflow (a package added cancelled, a power before
+            # the school is eligible)
+            (head, 'SUPPORT ADD %s provider=" " budget=-1' % busy, NF),
+            (lp, 'SUPPORT ADD %s provider=" " budget=-1' % own_case, FB),
+            (lead, 'SUPPORT ADD %s provider=" " budget=-1' % busy,
+             "INVALID provider"),
+            (lead, 'SUPPORT ADD %s provider="x" budget=-1' % busy,
+             "INVALID budget"),
+            (lead, 'SUPPORT ADD %s provider="x" budget=1 status=cancelled'
+             % busy, CF),
+            (head, "INTERVENE %s power=warning_notice" % own_case, FB),
+            (lead, "INTERVENE %s power=warning_notice" % busy,
+             "INVALID grounds"),
+            (lead, "INTERVENE %s power=additional_governors status=approved"
+             % busy, "INVALID approved_by"),
+            (lead, 'INTERVENE %s power=additional_governors status=approved '
+             'approved_by=" "' % busy, "INVALID approved_by"),
+            (lead, 'INTERVENE %s power=additional_governors status=approved '
+             'approved_by="SMT"' % busy, CF),
+            # notes of visit: a visit is not in the future, a case is the
+            # school's, a note is sent again only once returned; a role that
+            # may never submit, assure or answer one is FORBIDDEN whatever
+            # it names, and a governor reads none
+            (head, 'VISIT SUBMIT %s date=2099-01-01 text=" "' % fx.A, FB),
+            (head, 'VISIT SUBMIT %s date=2099-01-01 text=" "' % fx.B, FB),
+            (lead, 'VISIT SUBMIT %s date=2099-01-01 text=" "' % fx.A, FB),
+            (lead, 'VISIT SUBMIT %s date=2099-01-01 text=" "' % fx.X, FB),
+            (lead, 'VISIT SUBMIT %s date=2026-10-05 text="x" visit=%s'
+             % (MISSING, MISSING), FB),
+            (lp, 'VISIT SUBMIT %s date=2099-01-01 text=" "' % fx.B, NF),
+            (lp, 'VISIT SUBMIT %s date=2099-01-01 text="x"' % fx.A,
+             "INVALID date"),
+            (lp, 'VISIT SUBMIT %s date=2026-10-05 text="x" case=%s'
+             % (fx.A, busy), "INVALID case"),
+            (lp, 'VISIT SUBMIT %s date=2026-10-05 text=" " visit=%s'
+             % (fx.A, vsub), "INVALID text"),
+            (lp, 'VISIT SUBMIT %s date=2026-10-05 text="x" visit=%s'
+             % (fx.A, vsub), CF),
+            (head, "VISIT QA %s outcome=returned" % vsub, FB),
+            (lp, "VISIT QA %s outcome=returned" % vsub, FB),
+            (lp, "VISIT QA %s outcome=returned" % MISSING, FB),
+            (lead, "VISIT QA %s outcome=returned" % MISSING, NF),
+            (lead, "VISIT QA %s outcome=returned" % vsub, "INVALID comment"),
+            (lead, 'VISIT QA %s outcome=returned comment=" "' % vass,
+             "INVALID comment"),
+            (lead, 'VISIT QA %s outcome=returned comment="x"' % vass, CF),
+            (lead, "VISIT RESPOND %s response=inaccurate" % vass, FB),
+            (head, "VISIT RESPOND %s response=inaccurate" % vass,
+             "INVALID comment"),
+            (head, "VISIT RESPOND %s response=accurate" % vsub, NF),
+            (lead, "VISIT RESPOND %s response=inaccurate" % MISSING, FB),
+            (fx.clients[G], "VISIT LIST school=%s limit=1001" % fx.X, FB),
+            (fx.clients[G], "VISIT SHOW %s" % MISSING, FB),
+            (head, "VISIT LIST school=%s" % fx.X, NF),
+            (head, "VISIT LIST limit=1001", "INVALID limit"),
         ]
         before = state()
         for client, text, expect in cases:
@@ -1457,9 +1843,15 @@ class TestHostileText(CaseworkCase):
     def setUpClass(cls):
         cls.auth = Authority("cwh")
         cls.school, _ = add_school(cls.auth.lead, "Hostile School")
+        # Notes of visit are a link partner's to submit.
+        login, secret = make_user(cls.auth.lead, P)
+        cls.auth.lead.ok("ASSIGN %s school=%s" % (login, cls.school))
+        cls.lp_login = login
+        cls.lp = activate(login, secret, P)
 
     @classmethod
     def tearDownClass(cls):
+        cls.lp.close()
         cls.auth.lead.close()
 
     def send(self, cmd, *args, **named):
@@ -1611,6 +2003,148 @@ class TestHostileText(CaseworkCase):
                          if f.get("kind") == "document"]
                 self.assertEqual(items[-1].get("detail"), v.value, what)
 
+    def test_free_text_visits(self):
+        """A note's text and every comment on it (a return, an assurance,
+        the headteacher's answer) come back octet for octet. The link
+        partner writes the note, a lead officer quality-assures it."""
+        lead, lp = self.auth.lead, self.lp
+        school, _ = add_school(lead, "Hostile Visit School")
+        lead.ok("ASSIGN %s school=%s" % (self.lp_login, school))
+        head = activate(*make_user(lead, H, school), role=H)
+        self.addCleanup(head.close)
+        for i, v in enumerate(self.free_text()):
+            what = "value %d (%d octets)" % (i, len(v.raw))
+            with self.subTest(value=i, field="VISIT SUBMIT text"):
+                tag, lines = lp.request("VISIT SUBMIT", school,
+                                        date="2026-10-05", text=v)
+                visit = self.check_record(tag, lines, ["VISIT"], "status",
+                                          "submitted", what)["id"]
+                recs = lead.ok("VISIT SHOW %s" % visit)
+                self.assertEqual([t for t, f in recs], ["VISIT", "STEP"],
+                                 what)
+                self.assertEqual(recs[0][1].get("text"), v.value, what)
+            with self.subTest(value=i, field="VISIT QA comment (returned)"):
+                tag, lines = self.send("VISIT QA", visit, outcome="returned",
+                                       comment=v)
+                self.check_record(tag, lines, ["VISIT"], "qa_comment",
+                                  v.value, what)
+            with self.subTest(value=i, field="VISIT SUBMIT text (again)"):
+                tag, lines = lp.request("VISIT SUBMIT", school,
+                                        date="2026-10-06", text=v,
+                                        visit=visit)
+                self.check_record(tag, lines, ["VISIT"], "version", "2",
+                                  what)
+            with self.subTest(value=i, field="VISIT QA comment (assured)"):
+                tag, lines = self.send("VISIT QA", visit, outcome="assured",
+                                       comment=v)
+                self.check_record(tag, lines, ["VISIT"], "qa_comment",
+                                  v.value, what)
+            with self.subTest(value=i, field="VISIT RESPOND comment"):
+                tag, lines = head.request("VISIT RESPOND", visit,
+                                          response="inaccurate", comment=v)
+                f = self.check_record(tag, lines, ["VISIT"],
+                                      "response_comment", v.value, what)
+                self.assertEqual((f.get("status"), f.get("response")),
+                                 ("quality_assured", "inaccurate"), what)
+                recs = head.ok("VISIT SHOW %s" % visit)
+                self.assertEqual(recs[0][1].get("text"), v.value, what)
+                self.assertEqual([f.get("comment") for t, f in recs[1:]],
+                                 [None, v.value, None, v.value, v.value],
+                                 what)
+        # Blank text and blank comments where one is needed are INVALID.
+        visit = lp.ok('VISIT SUBMIT %s date=2026-10-05 text="x"'
+                      % school)[0][1]["id"]
+        before = state()
+        for client, cmd, args, named, arg in (
+                (lp, "VISIT SUBMIT", (school,),
+                 {"date": "2026-10-05", "text": Text(" \r\n\t ")}, "text"),
+                (lead, "VISIT QA", (visit,),
+                 {"outcome": "returned", "comment": Text("  ")}, "comment")):
+            with self.subTest(cmd=cmd, blank=arg):
+                tag, lines = client.request(cmd, *args, **named)
+                self.refused(tag, lines, "INVALID", arg, cmd)
+        # A lead officer does not submit notes: FORBIDDEN, whatever the text.
+        for v in self.free_text()[:3]:
+            with self.subTest(cmd="VISIT SUBMIT", role=L):
+                tag, lines = self.send("VISIT SUBMIT", school,
+                                       date="2026-10-05", text=v)
+                self.refused(tag, lines, "FORBIDDEN", None, "VISIT SUBMIT")
+        self.assertEqual(state(), before)
+
+    def test_free_text_support_and_interventions(self):
+        """A package's description and notes, a budget's note and an
+        intervention's notes come back octet for octet; a provider and
+        who approved an intervention are labels."""
+        lead = self.auth.lead
+        school, _ = add_school(lead, "Hostile Support School")
+        case = lead.ok('CASE OPEN %s programme=securing_good reason="h"'
+                       % school)[0][1]["id"]
+        notice = lead.ok("INTERVENE %s power=warning_notice grounds=safety"
+                         % case)[0][1]["id"]
+        ok, bad = self.label_values()
+        for i, v in enumerate(ok):
+            what = "label %d %r" % (i, v.value[:40])
+            with self.subTest(value=i, field="SUPPORT ADD provider"):
+                tag, lines = self.send("SUPPORT ADD", case, provider=v,
+                                       budget="0")
+                self.check_record(tag, lines, ["SUPPORT", "BUDGET"],
+                                  "provider", v.value, what)
+            with self.subTest(value=i, field="INTERVENTION UPDATE "
+                              "approved_by"):
+                tag, lines = self.send("INTERVENTION UPDATE", notice,
+                                       status="approved", approved_by=v)
+                self.check_record(tag, lines, ["INTERVENTION"],
+                                  "approved_by", v.value, what)
+        for i, v in enumerate(self.free_text()):
+            what = "value %d (%d octets)" % (i, len(v.raw))
+            with self.subTest(value=i, field="SUPPORT ADD description"):
+                tag, lines = self.send("SUPPORT ADD", case,
+                                       provider=Text("Hostile"), budget="0",
+                                       description=v)
+                s = self.check_record(tag, lines, ["SUPPORT", "BUDGET"],
+                                      "description", v.value, what)
+            with self.subTest(value=i, field="SUPPORT UPDATE note"):
+                tag, lines = self.send("SUPPORT UPDATE", s["id"],
+                                       status="active", note=v)
+                self.check_record(tag, lines, ["SUPPORT", "BUDGET"], "note",
+                                  v.value, what)
+                recs = lead.ok("AUDIT LIST limit=1")
+                self.assertEqual(recs[0][1]["what"], "support.update", what)
+                detail = json.loads(recs[0][1]["detail"])
+                self.assertEqual(detail["note"], [None, v.value], what)
+            with self.subTest(value=i, field="SUPPORT BUDGET note"):
+                tag, lines = self.send("SUPPORT BUDGET", case,
+                                       budget=str(1000 + i), note=v)
+                self.check_record(tag, lines, ["BUDGET"], "note", v.value,
+                                  what)
+            with self.subTest(value=i, field="INTERVENE note"):
+                tag, lines = self.send("INTERVENE", case,
+                                       power="additional_governors", note=v)
+                f = self.check_record(tag, lines, ["INTERVENTION"], "note",
+                                      v.value, what)
+            with self.subTest(value=i, field="INTERVENTION UPDATE note"):
+                tag, lines = self.send("INTERVENTION UPDATE", f["id"],
+                                       notified="2025-01-06", note=v)
+                f = self.check_record(tag, lines, ["INTERVENTION"], "note",
+                                      v.value, what)
+                self.assertEqual(f.get("notified"), "2025-01-06", what)
+                recs = lead.ok("INTERVENTION LIST case=%s" % case)
+                self.assertEqual([r.get("note") for t, r in recs
+                                  if r["id"] == f["id"]], [v.value], what)
+        before = state()
+        for i, v in enumerate(bad):
+            what = "bad label %d %r" % (i, v.value[:40])
+            with self.subTest(value=i, field="SUPPORT ADD provider"):
+                tag, lines = self.send("SUPPORT ADD", case, provider=v,
+                                       budget="0")
+                self.refused(tag, lines, "INVALID", "provider", what)
+            with self.subTest(value=i, field="INTERVENTION UPDATE "
+                              "approved_by"):
+                tag, lines = self.send("INTERVENTION UPDATE", notice,
+                                       status="approved", approved_by=v)
+                self.refused(tag, lines, "INVALID", "approved_by", what)
+        self.assertEqual(state(), before, "a refused label changed something")
+
     def test_bad_meeting_and_action_input(self):
         """Labels refuse what they must, oversized and malformed values are
         refused before anything changes, and the connection stays in step."""
@@ -1673,19 +2207,23 @@ class TestHostileText(CaseworkCase):
 
     def test_free_text_over_limit(self):
         s = self.school
+        lead = self.auth.lead
         before = state()
         big = Text(at_limit(TEXT_MAX + 1))
-        for cmd, args, named in (
-                ("LEVEL SET", (s,), {"level": "red", "reason": big}),
-                ("ALERT RAISE", (s,), {"area": "finance", "severity": "low",
-                                       "text": big}),
-                ("CASE OPEN", (s,), {"programme": "securing_good",
-                                     "reason": big})):
+        for client, cmd, args, named in (
+                (lead, "LEVEL SET", (s,), {"level": "red", "reason": big}),
+                (lead, "ALERT RAISE", (s,), {"area": "finance",
+                                             "severity": "low", "text": big}),
+                (lead, "CASE OPEN", (s,), {"programme": "securing_good",
+                                           "reason": big}),
+                (self.lp, "VISIT SUBMIT", (s,), {"date": "2026-10-05",
+                                                 "text": big})):
             with self.subTest(cmd=cmd):
-                tag, lines = self.send(cmd, *args, **named)
+                tag, lines = client.request(cmd, *args, **named)
                 self.refused(tag, lines, "TOOBIG", None, cmd)
-        # The connection is still in step.
-        self.assertAnswer(self.auth.lead.call("NOOP"), OK)
+        # The connections are still in step.
+        self.assertAnswer(lead.call("NOOP"), OK)
+        self.assertAnswer(self.lp.call("NOOP"), OK)
         self.assertEqual(state(), before)
 
     def test_blank_free_text_invalid(self):

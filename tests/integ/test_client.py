@@ -72,7 +72,8 @@ class Home:
         env.update(extra)
         return env
 
-    def run(self, *args, stdin=None, flags=True, env=None, timeout=30):
+    def run(self, *args, stdin=None, flags=True, env=None, timeout=30,
+            cwd=None):
         argv = [instance.SCC]
         if flags:
             argv += ["-H", "localhost", "-p", str(self.inst.port),
@@ -80,7 +81,7 @@ class Home:
         argv += list(args)
         r = subprocess.run(argv, input=(stdin or "").encode("utf-8"),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=env or self.env(), timeout=timeout)
+                           env=env or self.env(), timeout=timeout, cwd=cwd)
         r.out = r.stdout.decode("utf-8", "replace")
         r.err = r.stderr.decode("utf-8", "replace")
         return r

@@ -321,6 +321,215 @@ class TestWork(Authority):
                           if x["meeting"] == int(nid)
                           and x["what"] == "agenda"])
 
+    def user_home(self, login, name, role, *more):
+        """A new user of this authority, logged in on a machine of their
+        own with a password they chose."""
+        d = self.json("user", "add", "--login", login, "--name", name,
+                      "--role", role, *more)
+        secret = d["secret"][0]["password"]
+        home = Home(inst)
+        self.addCleanup(home.remove)
+        self.assertExit(home.login(login, secret), 0)
+        self.assertExit(home.run("password", stdin="%s\nvisit pass phrase\n"
+                                 % secret), 0)
+        return home
+
+    def script(self, home, name, body):
+        path = os.path.join(home.dir, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + body)
+        os.chmod(path, 0o755)
+        return home.env(EDITOR=path, VISUAL="", TMPDIR=home.dir)
+
+    def test_visits(self):
+        sid = str(self.add_school(610091, "Visited Primary"))
+        suffix = self.lead.replace(".", "")[:20]
+        lp, head = "vl." + suffix, "vh." + suffix
+        phome = self.user_home(lp, "Val Partner", "link_partner")
+        self.scc("assign", lp, "--school", sid)
+        hhome = self.user_home(head, "Hal Head", "headteacher", "--school",
+                               sid)
+        ghome = self.user_home("vg." + suffix, "Gil Governor", "governor",
+                               "--school", sid)
+
+        def partner(*args, code=0, **kw):
+            r = phome.run(*args, **kw)
+            self.assertExit(r, code)
+            return r
+
+        # From a file, and from standard input.
+        path = os.path.join(phome.dir, "note.txt")
+        with open(path, "w") as f:
+            f.write("Saw Year 2 reading groups.\nAll on the scheme.\n")
+        v1 = json.loads(partner("--format", "json", "visit", "submit", sid,
+                                "--date", "2026-10-05", "--file",
+                                path).out)["visit"][0]
+        self.assertEqual((v1["school"], v1["by"], v1["status"],
+                          v1["date"], v1["version"]),
+                         (int(sid), lp, "submitted", "2026-10-05", 1))
+        v2 = json.loads(partner("--format", "json", "visit", "submit", sid,
+                                "--date", "2026-10-06", "--file", "-",
+                                stdin="From standard input\n").out)
+        v2 = v2["visit"][0]
+        # Written in $EDITOR, on an empty file of its own.
+        env = self.script(phome, "write.sh", "test -s \"$1\" && exit 1\n"
+                          "printf 'Written in the editor\\n' > \"$1\"\n")
+        r = partner("visit", "submit", sid, "--date", "2026-10-07", env=env)
+        self.assertIn("submitted", r.out)
+        # Saved empty: nothing is sent.
+        r = partner("visit", "submit", sid, "--date", "2026-10-07", code=1,
+                    env=self.script(phome, "nothing.sh", ":\n"))
+        self.assertIn("empty; nothing sent", r.err)
+        # Arguments are checked before anyone writes a word.
+        r = partner("visit", "submit", sid, code=2, env=self.script(
+            phome, "never.sh", "touch \"$HOME/editor-ran\"\n"))
+        self.assertIn("missing --date", r.err)
+        self.assertFalse(os.path.exists(os.path.join(phome.dir,
+                                                     "editor-ran")))
+        partner("visit", "submit", sid, "--date", "2026-10-07", "--file",
+                path, "--text", "x", code=2)
+        # Only a link partner submits: a lead officer is refused, whatever
+        # the school.
+        for school in (sid, "9000000000000000000"):
+            r = self.scc("visit", "submit", school, "--date", "2026-10-07",
+                         "--text", "x", code=1)
+            self.assertIn("FORBIDDEN", r.err)
+        # Refused by the server (a visit is not in the future): the note
+        # written is kept, and named.
+        r = partner("visit", "submit", sid, "--date", "2099-01-01", code=1,
+                    env=env)
+        self.assertIn("INVALID", r.err)
+        kept = r.err.split("kept in ")[1].strip()
+        with open(kept) as f:
+            self.assertEqual(f.read(), "Written in the editor\n")
+        os.unlink(kept)
+
+        # scc visits: everyone sees what is theirs to see.
+        mine = [v["id"] for v in self.json("visits")]
+        self.assertEqual(len(mine), 3)
+        self.assertEqual(mine, sorted(mine))
+        self.assertEqual([v["id"] for v in json.loads(partner(
+            "--format", "json", "visits").out)], mine)
+        r = hhome.run("--format", "json", "visits")
+        self.assertExit(r, 0)
+        self.assertEqual(json.loads(r.out), [])
+        r = self.scc("visits", "--status", "submitted")
+        self.assertEqual(len(r.out.strip().splitlines()), 4, r.out)
+        # A governor reads no notes of visit.
+        for args in (("visits",), ("visit", str(v1["id"]))):
+            r = ghome.run(*args)
+            self.assertExit(r, 1)
+            self.assertIn("FORBIDDEN", r.err)
+
+        # scc visit qa: returned, sent again from a file, then assured.
+        one, two = str(v1["id"]), str(v2["id"])
+        r = self.scc("visit", "qa", one, "--outcome", "returned", code=1)
+        self.assertIn("INVALID comment", r.err)     # a return says why
+        r = self.scc("visit", "qa", one, "--outcome", "returned",
+                     "--comment", "Say what the children read")
+        self.assertIn("returned", r.out)
+        with open(path, "w") as f:
+            f.write("Saw Year 2 reading groups: Oxford Level 4 books.\n")
+        d = json.loads(partner("--format", "json", "visit", "submit", sid,
+                               "--date", "2026-10-05", "--visit", one,
+                               "--file", path).out)["visit"][0]
+        self.assertEqual((d["id"], d["version"], d["status"]),
+                         (v1["id"], 2, "submitted"))
+        self.scc("visit", "qa", one, "assured")
+        self.scc("visit", "qa", two, "--outcome", "assured", "--comment",
+                 "Clear")
+
+        # scc visit respond, by the school's headteacher, who now reads
+        # the quality-assured notes (the governor still none).
+        r = hhome.run("--format", "json", "visits")
+        self.assertEqual(sorted(v["id"] for v in json.loads(r.out)),
+                         sorted([v1["id"], v2["id"]]))
+        self.assertEqual({v["status"] for v in json.loads(r.out)},
+                         {"quality_assured"})
+        self.assertExit(ghome.run("visit", one), 1)
+        r = hhome.run("visit", "respond", one, "--response", "inaccurate")
+        self.assertExit(r, 1)
+        self.assertIn("INVALID", r.err)
+        r = hhome.run("visit", "respond", one, "inaccurate", "--comment",
+                      "Level 5 books, not 4")
+        self.assertExit(r, 0)
+        self.assertExit(hhome.run("visit", "respond", two, "accurate"), 0)
+        self.assertExit(hhome.run("visit", "respond", two, "accurate"), 1)
+        r = hhome.run("--format", "json", "visit", one)
+        self.assertExit(r, 0)
+        shown = json.loads(r.out)
+        v = shown["visit"][0]
+        self.assertEqual((v["status"], v["response"], v["response_comment"],
+                          v["text"]),
+                         ("quality_assured", "inaccurate",
+                          "Level 5 books, not 4",
+                          "Saw Year 2 reading groups: Oxford Level 4 "
+                          "books.\n"))
+        self.assertEqual([(s["step"], s["version"]) for s in shown["step"]],
+                         [("submit", 1), ("return", 1), ("submit", 2),
+                          ("assure", 2), ("respond", 2)])
+        self.assertEqual(shown["step"][1]["comment"],
+                         "Say what the children read")
+        # In a table the steps follow under their name.
+        r = self.scc("visit", one)
+        self.assertIn("\nSTEP\n", r.out)
+        # Help shows the hand-written visit submit alone.
+        r = self.scc("help", "visit")
+        self.assertEqual(r.out.count("scc visit submit"), 1, r.out)
+        self.assertIn("--file FILE", r.out)
+
+    def test_support_and_intervene(self):
+        sid = self.add_school(610021, "Supported Primary")
+        case = self.json("case", "open", str(sid), "--programme", "iop",
+                         "--reason", "support")
+        cid = str(case["case"][0]["id"])
+        # Cheshire East's programme has a budget per school, agreed first.
+        r = self.scc("support", "add", cid, "--provider", "Alliance",
+                     "--budget", "100", code=1)
+        self.assertIn("SUPPORT BUDGET", r.err)
+        b = self.json("support", "budget", cid, "500000")["budget"][0]
+        self.assertEqual((b["budget"], b["committed"], b["left"]),
+                         (500000, 0, 500000))
+        # Operands: the case, the provider, the cost in pence.
+        d = self.json("support", "add", cid, "Teaching School Alliance",
+                      "200000", "--description", "Maths leadership")
+        self.assertEqual((d["support"][0]["budget"],
+                          d["support"][0]["status"]), (200000, "brokered"))
+        self.assertEqual(d["budget"][0]["left"], 300000)
+        rows = self.json("support", "list", "--case", cid)
+        self.assertEqual([(s["provider"], s["budget"]) for s in rows],
+                         [("Teaching School Alliance", 200000)])
+        self.assertEqual(self.json("supports", "--case", cid), rows)
+        # A table follows the packages with the case's budget.
+        r = self.scc("supports", "--case", cid)
+        self.assertIn("Teaching School Alliance", r.out)
+        self.assertIn("\nBUDGET\n", r.out)
+        self.assertIn("300000", r.out)
+        r = self.scc("support", "add", cid, "--provider", "Too much",
+                     "--budget", "300001", code=1)
+        self.assertIn("CONFLICT 1)", r.err)
+        # A warning notice proposed; a power waits for eligibility.
+        wn = self.json("intervene", cid, "--power", "warning_notice",
+                       "--grounds", "standards,management", "--note",
+                       "three terms without progress")["intervention"][0]
+        self.assertEqual((wn["power"], wn["status"], wn["grounds"]),
+                         ("warning_notice", "proposed", "standards,management"))
+        ag = self.json("intervene", cid,
+                       "additional_governors")["intervention"][0]
+        self.assertIs(ag["eligible"], False)
+        self.assertEqual(ag["missing"], "warning_notice,compliance_expired,"
+                         "not_complied,written_notice")
+        r = self.scc("intervention", "update", str(ag["id"]), "--status",
+                     "approved", "--approved_by", "Children & Families SMT",
+                     code=1)
+        self.assertIn("CONFLICT warning_notice compliance_expired "
+                      "not_complied written_notice", r.err)
+        rows = self.json("interventions", "--case", cid)
+        self.assertEqual([(i["id"], i["power"]) for i in rows],
+                         [(wn["id"], "warning_notice"),
+                          (ag["id"], "additional_governors")])
+        self.assertIsInstance(rows[0]["id"], int)
+
     def test_new_user_changes_the_one_time_password(self):
         sid = self.add_school(610009, "New Head Primary")
         login = "nh.%s" % self.lead.replace(".", "")[:20]

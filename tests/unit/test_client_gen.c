@@ -82,6 +82,20 @@ test_resolve_words(void **state)
 	assert_string_equal(resolved("deadline done 12 agenda", NULL, NULL),
 	    "DEADLINE DONE");
 	assert_string_equal(resolved("deadlines", NULL, NULL), "DEADLINES");
+	/* Support and interventions need no alias either. */
+	assert_string_equal(resolved("supports", NULL, NULL), "SUPPORT LIST");
+	assert_string_equal(resolved("interventions", NULL, NULL),
+	    "INTERVENTION LIST");
+	assert_string_equal(resolved("intervene 5", &words, &implied),
+	    "INTERVENE");
+	assert_int_equal(words, 1);
+	assert_false(implied);
+	assert_string_equal(resolved("support budget 5 100", &words, NULL),
+	    "SUPPORT BUDGET");
+	assert_int_equal(words, 2);
+	/* A plural needs no alias: "visits" is VISIT LIST. */
+	assert_string_equal(resolved("visits", NULL, NULL), "VISIT LIST");
+	assert_string_equal(resolved("visit 7", NULL, NULL), "VISIT SHOW");
 }
 
 static void
