@@ -44,6 +44,7 @@ struct dbreq {
 	char			**values;	/* copies, for parking */
 	int			*lengths;
 	int			*formats;
+	int			 result_format;	/* 1: binary (bytea as its octets) */
 };
 STAILQ_HEAD(dbreq_list, dbreq);
 
@@ -524,7 +525,8 @@ dbconn_send(struct dbconn *dc, struct dbreq *r)
 		dc->prepared[r->stmt] = 1;
 	}
 	if (PQsendQueryPrepared(dc->pg, st->name, r->nparams,
-	    (const char *const *)r->values, r->lengths, r->formats, 0) != 1)
+	    (const char *const *)r->values, r->lengths, r->formats,
+	    r->result_format) != 1)
 		goto lost;
 	dbconn_push(dc, r);
 	r = NULL;
@@ -669,9 +671,10 @@ pool_submit(struct db_pool *p, struct dbreq *r)
 		dbreq_deliver(p, r, DB_UNAVAILABLE);
 }
 
-int
-db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
-    const int *lengths, const int *formats, db_cb cb, void *arg)
+static int
+query_submit(struct db_pool *p, int stmt, int nparams,
+    const char *const *values, const int *lengths, const int *formats,
+    int result_format, db_cb cb, void *arg)
 {
 	struct dbreq	*r;
 
@@ -685,8 +688,26 @@ db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
 	}
 	r->cb = cb;
 	r->arg = arg;
+	r->result_format = result_format;
 	pool_submit(p, r);
 	return 0;
+}
+
+int
+db_query(struct db_pool *p, int stmt, int nparams, const char *const *values,
+    const int *lengths, const int *formats, db_cb cb, void *arg)
+{
+	return query_submit(p, stmt, nparams, values, lengths, formats, 0, cb,
+	    arg);
+}
+
+int
+db_query_binary(struct db_pool *p, int stmt, int nparams,
+    const char *const *values, const int *lengths, const int *formats,
+    db_cb cb, void *arg)
+{
+	return query_submit(p, stmt, nparams, values, lengths, formats, 1, cb,
+	    arg);
 }
 
 /* Append "key=val" unless the operator set key already. */

@@ -76,6 +76,14 @@ int		 db_query(struct db_pool *, int stmt, int nparams,
 		    const int *formats, db_cb, void *arg);
 
 /*
+ * The same, with the results in binary: a bytea comes as its octets, not
+ * as twice as many hex digits to decode (DOC GET's pieces).
+ */
+int		 db_query_binary(struct db_pool *, int stmt, int nparams,
+		    const char *const *values, const int *lengths,
+		    const int *formats, db_cb, void *arg);
+
+/*
  * The keywords and values libpq is given: the operator's conninfo with its
  * options kept, sccd's statement timeout appended to them, keepalives and a
  * TCP user timeout added unless set. For tests and for the start-up checks.

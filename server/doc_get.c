@@ -1,11 +1,14 @@
 /*
  * DOC GET: the DOC record, its octets as a literal (data={N}), read from
- * the database one stored piece at a time as the client takes them. A
- * piece is asked for only while the connection's unsent output is under
+ * the database one stored piece at a time as the client takes them. More
+ * is asked for only while the connection's unsent output is under
  * DOC_LOW_WATER, so a slow reader never makes the server hold the file.
- * Each piece is read with the caller's session and checked as the first
- * was; a stored version never changes, so the pieces need no transaction
- * of their own.
+ * Two pieces are read at once to hide a round trip; they may come back
+ * in either order (the pool has several connections), so one that comes
+ * early waits in held. Pieces come as binary results: the octets
+ * themselves, not hex to decode. Each is read with the caller's session
+ * and checked as the first was; a stored version never changes, so the
+ * pieces need no transaction of their own.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,102 +26,143 @@
 #include "request.h"
 
 #define DOC_LOW_WATER	(512 * 1024)
+#define DOC_READS	2	/* pieces on their way at once */
 
 struct doc_download {
 	struct request	*req;
 	int64_t		 id;
 	int		 pieces;	/* stored pieces */
 	int		 next;		/* the next to ask for */
+	int		 want;		/* the next to write */
+	int		 reading;	/* pieces on their way */
 	uint64_t	 size, sent;
-	bool		 reading;	/* a piece is on its way */
+	struct scp_buf	 held;		/* a piece that came before its turn */
+	int		 held_seq;	/* which, or -1 */
+	bool		 failed;	/* the connection is being closed */
+};
+
+/* What one read of a piece needs to find its place. */
+struct piece_read {
+	struct request	*req;
+	int		 seq;
 };
 
 static void
 download_end(struct conn *c)
 {
+	if (c->download == NULL)
+		return;
+	scp_buf_free(&c->download->held);
 	free(c->download);
 	c->download = NULL;
 }
 
 static void	download_more(struct conn *);
 
+/*
+ * The literal has begun: a failure now cannot be told in the answer, so
+ * the connection is closed and the client sees a literal cut short. The
+ * request ends when no read is on its way any more: at once (closing
+ * calls doc_download_abort, which frees the download) or with the last
+ * read to come back.
+ */
+static void
+download_fail(struct conn *c, const char *why)
+{
+	struct doc_download	*d = c->download;
+
+	log_warnx("conn %llu: DOC GET %" PRId64 ": %s",
+	    (unsigned long long)c->id, d->id, why);
+	d->failed = true;
+	conn_close(c, "document could not be read");
+}
+
+static int
+download_write(struct conn *c, const char *bytes, size_t n)
+{
+	struct doc_download	*d = c->download;
+
+	if (d->sent + n > d->size) {
+		download_fail(c, "more octets stored than its size");
+		return -1;
+	}
+	if (evbuffer_add(c->out, bytes, n) == -1) {
+		download_fail(c, "out of memory");
+		return -1;
+	}
+	d->sent += n;
+	d->want++;
+	return 0;
+}
+
 static void
 download_piece(void *arg, enum db_status st, const PGresult *res)
 {
-	struct request		*req = arg;
+	struct piece_read	*pr = arg;
+	struct request		*req = pr->req;
 	struct conn		*c = req->c;
 	struct doc_download	*d = c->download;
-	unsigned char		*bytes;
-	size_t			 n;
+	int			 seq = pr->seq;
 
-	d->reading = false;
-	if (!request_alive(req)) {
-		download_end(c);
-		request_end(req);
+	free(pr);
+	d->reading--;
+	if (!request_alive(req) || d->failed) {
+		if (d->reading == 0) {
+			download_end(c);
+			request_end(req);
+		}
 		return;
 	}
-	/*
-	 * The record's literal has begun: a failure now cannot be told in
-	 * the answer, so the connection is closed, and the client sees a
-	 * literal cut short.
-	 */
+	/* After download_fail the download may be gone: nothing touches it. */
 	if (st != DB_OK || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1 || (bytes = PQunescapeBytea(
-	    (const unsigned char *)PQgetvalue(res, 0, 0), &n)) == NULL) {
-		log_warnx("conn %llu: DOC GET %" PRId64 ": piece %d failed: %s",
-		    (unsigned long long)c->id, d->id, d->next - 1,
-		    st == DB_OK ? PQresultErrorMessage(res) : "unavailable");
-		download_end(c);
-		conn_close(c, "document could not be read");
-		request_end(req);
+	    PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		download_fail(c, st == DB_OK ? PQresultErrorMessage(res) :
+		    "database unavailable");
 		return;
 	}
-	if (d->sent + n > d->size) {
-		PQfreemem(bytes);
-		log_warnx("conn %llu: DOC GET %" PRId64 ": more octets stored "
-		    "than its size", (unsigned long long)c->id, d->id);
-		download_end(c);
-		conn_close(c, "document could not be read");
-		request_end(req);
-		return;
+	if (seq != d->want) {
+		/* Early: it waits for the one before it. */
+		if (scp_buf_add(&d->held, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0)) == -1) {
+			download_fail(c, "out of memory");
+			return;
+		}
+		d->held_seq = seq;
+	} else {
+		if (download_write(c, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0)) == -1)
+			return;
+		if (d->held_seq == d->want) {
+			d->held_seq = -1;
+			if (download_write(c, d->held.data, d->held.len) == -1)
+				return;
+			scp_buf_reset(&d->held);
+		}
 	}
-	d->sent += n;
-	if (evbuffer_add(c->out, bytes, n) == -1) {
-		PQfreemem(bytes);
-		download_end(c);
-		conn_close(c, "out of memory");
-		request_end(req);
-		return;
-	}
-	PQfreemem(bytes);
-	/* Writing may already have asked for the next piece, or ended it. */
+	/* Writing may ask for the next pieces, or end the request. */
 	conn_flush(c);
 	if (conn_alive(c))
 		download_more(c);
 }
 
-/* The next piece if the client has taken enough; else wait for drain. */
+/* More pieces while the client keeps up; the end once all are written. */
 static void
 download_more(struct conn *c)
 {
 	struct doc_download	*d = c->download;
+	struct piece_read	*pr;
 	struct request		*req;
 	char			 id[24], seq[16];
 	const char		*vals[3];
 	int			 lens[3] = { sizeof(c->token_hash), 0, 0 };
 	int			 fmts[3] = { 1, 0, 0 };
 
-	if (d == NULL || d->reading)
+	if (d == NULL || d->failed)
 		return;
 	req = d->req;
-	if (d->next >= d->pieces) {
+	if (d->want >= d->pieces && d->reading == 0) {
 		if (d->sent != d->size) {
-			log_warnx("conn %llu: DOC GET %" PRId64 ": %" PRIu64
-			    " of %" PRIu64 " octets stored",
-			    (unsigned long long)c->id, d->id, d->sent, d->size);
-			download_end(c);
-			conn_close(c, "document could not be read");
-			request_end(req);
+			download_fail(c, "fewer octets stored than its size");
 			return;
 		}
 		download_end(c);
@@ -130,22 +174,28 @@ download_more(struct conn *c)
 		request_ok(req);
 		return;
 	}
-	if (evbuffer_get_length(c->out) >= DOC_LOW_WATER)
-		return;		/* doc_get_drained comes back */
-	(void)snprintf(id, sizeof(id), "%" PRId64, d->id);
-	(void)snprintf(seq, sizeof(seq), "%d", d->next);
-	vals[0] = (const char *)c->token_hash;
-	vals[1] = id;
-	vals[2] = seq;
-	if (db_query(c->loop->db, STMT_DOC_READ, 3, vals, lens, fmts,
-	    download_piece, req) == -1) {
-		download_end(c);
-		conn_close(c, "out of memory");
-		request_end(req);
-		return;
+	while (d->reading < DOC_READS && d->next < d->pieces &&
+	    evbuffer_get_length(c->out) < DOC_LOW_WATER) {
+		(void)snprintf(id, sizeof(id), "%" PRId64, d->id);
+		(void)snprintf(seq, sizeof(seq), "%d", d->next);
+		vals[0] = (const char *)c->token_hash;
+		vals[1] = id;
+		vals[2] = seq;
+		if ((pr = malloc(sizeof(*pr))) == NULL) {
+			download_fail(c, "out of memory");
+			return;
+		}
+		pr->req = req;
+		pr->seq = d->next;
+		if (db_query_binary(c->loop->db, STMT_DOC_READ, 3, vals, lens,
+		    fmts, download_piece, pr) == -1) {
+			free(pr);
+			download_fail(c, "out of memory");
+			return;
+		}
+		d->next++;
+		d->reading++;
 	}
-	d->reading = true;
-	d->next++;
 }
 
 void
@@ -154,8 +204,8 @@ doc_download_abort(struct conn *c)
 	struct doc_download	*d = c->download;
 	struct request		*req;
 
-	/* With a piece on its way, download_piece ends it. */
-	if (d == NULL || d->reading)
+	/* With pieces on their way, the last of them ends it. */
+	if (d == NULL || d->reading > 0)
 		return;
 	req = d->req;
 	download_end(c);
@@ -217,6 +267,7 @@ download_found(void *arg, enum db_status st, const PGresult *res)
 		return;
 	}
 	d->req = req;
+	d->held_seq = -1;
 	d->id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	d->size = strtoull(PQgetvalue(res, 0, fsize), NULL, 10);
 	d->pieces = (int)strtol(PQgetvalue(res, 0, fchunks), NULL, 10);
