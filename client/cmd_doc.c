@@ -3,9 +3,9 @@
  * as DOC PUT's literal, a piece at a time (never read whole), its media
  * type guessed from its first octets, with a progress line on a terminal.
  *
- * scc doc get DOC [-o FILE]: the octets written to a temporary file beside
- * FILE, their SHA-256 checked against the one the server sent, and only
- * then renamed into place. Without -o the file is named after the
+ * scc doc get DOC [-o FILE]: the octets streamed, as they arrive, into a
+ * temporary file beside FILE (never held whole), their SHA-256 checked
+ * against the one the server sent, and only then renamed into place. Without -o the file is named after the
  * document, reduced to a plain file name in this directory (a name is
  * data: "../x" becomes "x"), and an existing file is never replaced.
  */
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include "conn.h"
 #include "output.h"
@@ -137,12 +137,17 @@ progress_show(struct progress *p, bool final)
 	(void)clock_gettime(CLOCK_MONOTONIC, &p->last);
 	secs = seconds_since(&p->start);
 	rate = secs > 0 ? (double)p->done / secs : 0;
-	left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-	fprintf(stderr, "\r%llu of %llu octets (%3.0f%%)  %.1f MB/s  %.0f s "
-	    "left  ", (unsigned long long)p->done,
-	    (unsigned long long)p->total,
-	    p->total ? 100.0 * (double)p->done / (double)p->total : 100.0,
-	    rate / 1e6, left);
+	if (p->total < p->done) {
+		/* A download: the size is known only at the end. */
+		fprintf(stderr, "\r%llu octets  %.1f MB/s  ",
+		    (unsigned long long)p->done, rate / 1e6);
+	} else {
+		left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+		fprintf(stderr, "\r%llu of %llu octets (%3.0f%%)  %.1f MB/s  "
+		    "%.0f s left  ", (unsigned long long)p->done,
+		    (unsigned long long)p->total, p->total ? 100.0 *
+		    (double)p->done / (double)p->total : 100.0, rate / 1e6, left);
+	}
 	if (final)
 		fputc('\n', stderr);
 }
@@ -331,62 +336,104 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* Into a temporary file beside target, checked, then renamed over it. */
-static int
-keep_verified(const char *target, const struct field *data, const char *sha,
-    bool replace)
-{
-	unsigned char	 digest[crypto_hash_sha256_BYTES];
-	char		 hex[2 * sizeof(digest) + 1], *tmp = NULL;
-	int		 fd, r = -1;
+/* Where a download goes while it comes: a temporary file, and its hash. */
+struct download {
+	int			 fd;
+	char			*tmp;
+	EVP_MD_CTX		*sha;
+	uint64_t		 got;
+	struct progress		 p;
+};
 
-	crypto_hash_sha256(digest, (const unsigned char *)data->value, data->len);
-	(void)sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	if (sha == NULL || strcmp(hex, sha) != 0) {
-		warnx("the document received does not match its SHA-256; "
-		    "nothing was kept");
+static int
+download_sink(void *arg, const char *data, size_t len)
+{
+	struct download	*d = arg;
+
+	if (EVP_DigestUpdate(d->sha, data, len) != 1 ||
+	    write_all(d->fd, data, len) == -1)
+		return -1;
+	d->got += len;
+	d->p.done = d->got;
+	progress_show(&d->p, false);
+	return 0;
+}
+
+static int
+download_open(struct download *d, const char *target)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	if (asprintf(&d->tmp, "%s.XXXXXX", target) == -1) {
+		d->tmp = NULL;
 		return -1;
 	}
-	if (!replace && access(target, F_OK) == 0) {
-		warnx("%s exists; give -o FILE to choose where it goes", target);
-		return -1;
-	}
-	if (asprintf(&tmp, "%s.XXXXXX", target) == -1)
-		return -1;
-	if ((fd = mkstemp(tmp)) == -1) {
+	if ((d->sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(d->sha, EVP_sha256(), NULL) != 1 ||
+	    (d->fd = mkstemp(d->tmp)) == -1) {
 		warn("%s", target);
-		free(tmp);
 		return -1;
 	}
-	if (write_all(fd, data->value, data->len) == -1 || fsync(fd) == -1)
-		warn("%s", tmp);
-	else if (close(fd) == -1)
-		warn("%s", tmp);
-	else {
-		fd = -1;
-		if (rename(tmp, target) == -1)
+	d->p.on = isatty(STDERR_FILENO);
+	(void)clock_gettime(CLOCK_MONOTONIC, &d->p.start);
+	d->p.last = d->p.start;
+	return 0;
+}
+
+/* Keep it (rename over target) or not (remove it). */
+static int
+download_close(struct download *d, const char *target, bool keep)
+{
+	int	r = -1;
+
+	if (d->fd != -1) {
+		if (keep && (fsync(d->fd) == -1 || close(d->fd) == -1))
+			warn("%s", d->tmp);
+		else if (keep && rename(d->tmp, target) == -1)
 			warn("%s", target);
-		else
+		else if (keep)
 			r = 0;
+		if (!keep)
+			(void)close(d->fd);
+		if (r == -1)
+			(void)unlink(d->tmp);
 	}
-	if (fd != -1)
-		(void)close(fd);
-	if (r == -1)
-		(void)unlink(tmp);
-	free(tmp);
+	EVP_MD_CTX_free(d->sha);
+	free(d->tmp);
 	return r;
 }
 
+/* Is what came what the server said it sent? */
+static bool
+download_verified(struct download *d, const char *sha, const char *size)
+{
+	unsigned char	 digest[EVP_MAX_MD_SIZE];
+	char		 hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int	 n = 0, i;
+
+	if (EVP_DigestFinal_ex(d->sha, digest, &n) != 1 || n != 32)
+		return false;
+	for (i = 0; i < n; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	return sha != NULL && size != NULL && strcmp(hex, sha) == 0 &&
+	    strtoull(size, NULL, 10) == d->got;
+}
+
+/*
+ * The octets go to a temporary file beside the target as they come, then
+ * the hash decides: renamed into place, or removed.
+ */
 int
 cmd_doc_get(struct client *cl, const struct cmdline *cmd)
 {
 	static const char *const opts[] = { NULL };
 	const struct record	*doc;
-	const struct field	*data = NULL;
+	struct download		 d;
 	struct request		 req;
 	struct reply		 rep;
+	const char		*name;
 	char			*target = NULL;
-	size_t			 i;
+	bool			 ok;
 	int			 r;
 
 	if (cmd->argc != 3 || known_options(cmd, opts) == -1) {
@@ -395,37 +442,70 @@ cmd_doc_get(struct client *cl, const struct cmdline *cmd)
 	}
 	if ((r = client_resume(cl)) != SCC_EXIT_OK)
 		return r;
+	/*
+	 * The name comes with the record, after the file is opened: without
+	 * -o the download goes to a name of our own, renamed at the end.
+	 */
+	if ((target = cmd->output != NULL ? strdup(cmd->output) :
+	    local_name("", cmd->argv[2])) == NULL) {
+		warnx("out of memory");
+		return SCC_EXIT_REFUSED;
+	}
+	if (download_open(&d, target) == -1) {
+		(void)download_close(&d, target, false);
+		free(target);
+		return SCC_EXIT_REFUSED;
+	}
+	if (conn_set_sink(cl->conn, "data", download_sink, &d) == -1) {
+		(void)download_close(&d, target, false);
+		free(target);
+		warnx("out of memory");
+		return SCC_EXIT_REFUSED;
+	}
 	request_init(&req, cl->conn, "DOC GET", false);
 	request_arg(&req, cmd->argv[2]);
 	r = request_call(cl->conn, &req, &rep);
 	request_free(&req);
+	(void)conn_set_sink(cl->conn, NULL, NULL, NULL);
 	if (r == -1) {
+		(void)download_close(&d, target, false);
+		free(target);
 		client_disconnect(cl);
 		return SCC_EXIT_CONN;
 	}
 	if (rep.status != SCP_OK) {
+		(void)download_close(&d, target, false);
+		free(target);
 		r = client_refused(cl, &rep);
 		reply_free(&rep);
 		return r;
 	}
-	if ((doc = reply_record(&rep, "DOC")) != NULL)
-		for (i = 0; i < doc->nfields; i++)
-			if (doc->fields[i].name != NULL &&
-			    strcmp(doc->fields[i].name, "data") == 0)
-				data = &doc->fields[i];
-	if (data == NULL) {
-		warnx("the server sent no document");
-		reply_free(&rep);
-		return SCC_EXIT_REFUSED;
+	d.p.total = d.got;
+	progress_show(&d.p, true);
+	doc = reply_record(&rep, "DOC");
+	ok = doc != NULL && download_verified(&d, record_get(doc, "sha256"),
+	    record_get(doc, "size"));
+	if (!ok)
+		warnx("the document received does not match its SHA-256; "
+		    "nothing was kept");
+	if (ok && cmd->output == NULL) {
+		/* Named after the document, never over a file that is there. */
+		name = record_get(doc, "name");
+		free(target);
+		target = local_name(name != NULL ? name : "", cmd->argv[2]);
+		if (target == NULL || access(target, F_OK) == 0) {
+			warnx("%s exists; give -o FILE to choose where it goes",
+			    target != NULL ? target : "the file");
+			ok = false;
+		}
 	}
-	target = cmd->output != NULL ? strdup(cmd->output) :
-	    local_name(record_get(doc, "name") ? record_get(doc, "name") : "",
-	    cmd->argv[2]);
-	r = target != NULL && keep_verified(target, data,
-	    record_get(doc, "sha256"), cmd->output != NULL) == 0 ?
-	    SCC_EXIT_OK : SCC_EXIT_REFUSED;
+	r = ok && download_close(&d, target, true) == 0 ? SCC_EXIT_OK :
+	    SCC_EXIT_REFUSED;
+	if (!ok)
+		(void)download_close(&d, target, false);
 	if (r == SCC_EXIT_OK)
-		printf("%s: %zu octets, SHA-256 checked\n", target, data->len);
+		printf("%s: %llu octets, SHA-256 checked\n", target,
+		    (unsigned long long)d.got);
 	free(target);
 	reply_free(&rep);
 	return r;

@@ -413,6 +413,12 @@ conn_set_tap(struct conn *c, conn_tap_fn tap, void *arg)
 }
 
 int
+conn_set_sink(struct conn *c, const char *field, scp_sink_fn fn, void *arg)
+{
+	return scp_reader_sink(c->reader, field, fn, arg);
+}
+
+int
 conn_send(struct conn *c, const void *data, size_t len)
 {
 	const char	*p = data;

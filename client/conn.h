@@ -31,6 +31,9 @@ enum conn_status {
 struct conn		*conn_open(const struct settings *, conn_tap_fn, void *);
 void			 conn_close(struct conn *);
 void			 conn_set_tap(struct conn *, conn_tap_fn, void *);
+/* Literals of this field go to fn as they arrive (scp_reader_sink). */
+int			 conn_set_sink(struct conn *, const char *field,
+			    scp_sink_fn, void *);
 
 /* All octets written, or -1 after saying why. */
 int			 conn_send(struct conn *, const void *, size_t);

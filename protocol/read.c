@@ -37,6 +37,11 @@ struct scp_reader {
 	char			*litname;
 	uint64_t		 litleft;
 	struct scp_buf		 lit;
+	/* A literal of this field goes to sink, never held (scp_reader_sink). */
+	char			*sink_field;
+	scp_sink_fn		 sink;
+	void			*sink_arg;
+	bool			 sinking;
 	const char		*error;
 };
 
@@ -73,6 +78,21 @@ response_clear(struct scp_reader *r)
 		scp_buf_free(&r->line);
 }
 
+int
+scp_reader_sink(struct scp_reader *r, const char *field, scp_sink_fn fn,
+    void *arg)
+{
+	char	*copy = NULL;
+
+	if (field != NULL && (copy = strdup(field)) == NULL)
+		return -1;
+	free(r->sink_field);
+	r->sink_field = copy;
+	r->sink = field != NULL ? fn : NULL;
+	r->sink_arg = arg;
+	return 0;
+}
+
 void
 scp_reader_free(struct scp_reader *r)
 {
@@ -81,6 +101,7 @@ scp_reader_free(struct scp_reader *r)
 	response_clear(r);
 	scp_buf_free(&r->line);
 	scp_items_free(&r->fields);
+	free(r->sink_field);
 	free(r);
 }
 
@@ -186,6 +207,8 @@ start_literal(struct scp_reader *r, char *name, uint64_t size)
 	r->litname = name;
 	r->litleft = size;
 	scp_buf_reset(&r->lit);
+	r->sinking = r->sink != NULL && name != NULL &&
+	    strcmp(name, r->sink_field) == 0;
 	r->state = RS_LITERAL;
 	return STEP;
 }
@@ -370,12 +393,29 @@ feed_literal(struct scp_reader *r, const char *in, size_t n, size_t *used)
 	size_t	 len;
 
 	*used = 0;
-	if (k > 0 && scp_buf_add(&r->lit, in, k) == -1)
+	if (r->sinking) {
+		if (k > 0 && r->sink(r->sink_arg, in, k) == -1)
+			return fail(r, "the literal could not be taken");
+	} else if (k > 0 && scp_buf_add(&r->lit, in, k) == -1)
 		return fail(r, "out of memory");
 	r->litleft -= k;
 	*used = k;
 	if (r->litleft > 0)
 		return SCP_MORE;
+	if (r->sinking) {
+		/* The field is there, empty: its octets went to the sink. */
+		r->sinking = false;
+		r->state = RS_LINE;
+		r->cont = true;
+		if ((v = strdup("")) == NULL ||
+		    add_field(r, r->litname, v, 0,
+		    SCP_ITEM_LITERAL | SCP_ITEM_STREAMED) != 0) {
+			r->litname = NULL;
+			return v == NULL ? fail(r, "out of memory") : SCP_CLOSE;
+		}
+		r->litname = NULL;
+		return STEP;
+	}
 	if (r->lit.data == NULL && scp_buf_add(&r->lit, "", 0) == -1)
 		return fail(r, "out of memory");
 	v = r->lit.data;

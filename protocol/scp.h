@@ -210,6 +210,14 @@ struct scp_reader;
 
 struct scp_reader	*scp_reader_new(size_t line_max, uint64_t literal_max);
 void			 scp_reader_free(struct scp_reader *);
+/*
+ * Hand the octets of every literal of field (DOC GET's "data") to fn as
+ * they arrive instead of holding them; the field is then empty. fn
+ * returning -1 fails the reader. A NULL field stops it.
+ */
+typedef int		(*scp_sink_fn)(void *arg, const char *, size_t);
+int			 scp_reader_sink(struct scp_reader *, const char *field,
+			    scp_sink_fn, void *arg);
 /* SCP_MORE, SCP_REQUEST (a response is ready), or SCP_CLOSE (malformed). */
 enum scp_result		 scp_read(struct scp_reader *, const char *, size_t,
 			    size_t *used);
