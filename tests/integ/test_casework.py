@@ -727,7 +727,9 @@ MATRIX = {
     ],
 }
 
-# Everything a refusal must leave alone, in one value.
+# Everything a refusal must leave alone, in one value. Not the flags by
+# which every sccd's look at the calendar raises a due or missed event
+# once (api.events_due): they change on their own, at any moment.
 STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.school t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.level_change t),
@@ -742,8 +744,10 @@ STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
     FROM scc.assignment t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.meeting t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.meeting_attendee t),
- (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.deadline t),
- (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.action t),
+ (SELECT string_agg((to_jsonb(t) - 'missed_raised')::text, ',' ORDER BY t.id)
+    FROM scc.deadline t),
+ (SELECT string_agg((to_jsonb(t) - 'due_soon_raised' - 'overdue_raised')::text,
+    ',' ORDER BY t.id) FROM scc.action t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.action_update t),
  (SELECT string_agg(t::text, ',' ORDER BY t.meeting_id) FROM scc.minutes t),
  (SELECT string_agg(t::text, ',' ORDER BY t.meeting_id, t.version)
