@@ -727,9 +727,10 @@ MATRIX = {
     ],
 }
 
-# Everything a refusal must leave alone, in one value. Not the flags by
-# which every sccd's look at the calendar raises a due or missed event
-# once (api.events_due): they change on their own, at any moment.
+# Everything a refusal must leave alone, in one value. Not what every
+# sccd's look at the calendar (api.events_due) does on its own, at any
+# moment: the flags by which it raises a due or missed event once, and
+# those events (they have no by_id).
 STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.school t),
  (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM scc.level_change t),
@@ -770,7 +771,8 @@ STATE_SQL = """SELECT 'state=' || md5(concat_ws('|',
  (SELECT string_agg(t::text, ',' ORDER BY t.id)
     FROM scc.intervention_step t),
  (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.audit t),
- (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.event t)))"""
+ (SELECT count(*) || ':' || coalesce(max(t.id), 0) FROM scc.event t
+    WHERE t.by_id IS NOT NULL)))"""
 
 
 # ---------------------------------------------------------------------------
