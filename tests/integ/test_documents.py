@@ -263,6 +263,45 @@ class TestAgenda(unittest.TestCase):
         lead.close()
 
 
+class TestCaseShow(unittest.TestCase):
+
+    def test_case_then_meetings_open_actions_documents(self):
+        w = World()
+        lead = w.conn()
+        before = lead.request("s0", "CASE SHOW %s" % w.case)
+        lines = lead.request("m1", "MEETING SCHEDULE %s kind=monitoring "
+                             "at=2031-03-10T10:00:00Z" % w.case)
+        meeting = parse_fields(lines[0])["id"]
+        lines = lead.request("a1", "ACTION ADD %s title=Plan owner=%s "
+                             "due=2031-01-10" % (w.case, w.users["head"]))
+        action = parse_fields(lines[0])["id"]
+        lines = lead.request("a2", "ACTION ADD %s title=Done owner=%s "
+                             "due=2031-01-10" % (w.case, w.users["head"]))
+        done = parse_fields(lines[0])["id"]
+        lead.request("a3", "ACTION UPDATE %s status=done" % done)
+        put(lead, w.case, "plan.pdf", b"one")
+        lines, _ = put(lead, w.case, "plan.pdf", b"two")
+        doc = parse_fields(lines[0])["id"]
+        head = w.conn("head")
+        for c in (lead, head):
+            lines = c.request("s1", "CASE SHOW %s" % w.case)
+            self.assertRegex(lines[-1], r"^s1 OK")
+            recs = [(x.split()[1], parse_fields(x)) for x in lines[:-1]]
+            kinds = [t for t, f in recs]
+            self.assertEqual(kinds[0], "CASE")
+            self.assertEqual(kinds[-3:], ["MEETING", "ACTION", "DOC"])
+            self.assertEqual(recs[-3][1]["id"], meeting)
+            self.assertEqual(recs[-2][1]["id"], action)    # not the done one
+            self.assertEqual(recs[-2][1]["title"], "Plan")
+            self.assertEqual((recs[-1][1]["id"], recs[-1][1]["version"]),
+                             (doc, "2"))
+        # The CASE line itself is written as it was.
+        self.assertEqual(lines[0].split(" review_due")[0],
+                         before[0].split(" review_due")[0])
+        head.close()
+        lead.close()
+
+
 class TestWhoMay(unittest.TestCase):
 
     def test_roles(self):
