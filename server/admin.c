@@ -354,14 +354,16 @@ admin_demo_load(PGconn *conn, const char *authority, char *err,
 		    admin_call(conn, "SELECT admin.demo_meetings($1)", 1,
 		    params, err, errlen) == -1 ||
 		    admin_call(conn, "SELECT admin.demo_actions($1)", 1,
+		    params, err, errlen) == -1 ||
+		    admin_call(conn, "SELECT admin.demo_documents($1)", 1,
 		    params, err, errlen) == -1)
 			goto done;
 	}
 	if (admin_exec(conn, "COMMIT", err, errlen) == -1)
 		goto done;
 	printf("demo authority \"%s\": %zu schools with their levels, "
-	    "risks, alerts, cases, meetings and actions\n", authority,
-	    DEMO_SCHOOLS + 6);
+	    "risks, alerts, cases, meetings, actions, documents, notes of "
+	    "visit and support\n", authority, DEMO_SCHOOLS + 6);
 	demo_print_users(pws);
 	rc = 0;
 done:

@@ -113,10 +113,36 @@ class TestDemoCasework(unittest.TestCase):
         head = self.session("head.oakfield")
         items = records(self.ok(head, "g2", "AGENDA %s" % held["next"]),
                         "ITEM")
-        self.assertEqual({i["kind"] for i in items}, {"action"}, items)
+        self.assertEqual({i["kind"] for i in items}, {"action", "document"},
+                         items)
         self.assertLessEqual({"Publish the reading recovery plan",
                               "Send the governors' skills audit"},
                              {i["title"] for i in items})
+        # and the school is asked for a document, not yet arrived.
+        asked = [i for i in items if i["kind"] == "document"]
+        self.assertEqual([(i["title"], i["arrived"]) for i in asked],
+                         [("Attendance figures for this term", "no")])
+
+    def test_documents_visits_support(self):
+        head = self.session("head.oakfield")
+        cases = records(self.ok(head, "d1", "CASE LIST"), "CASE")
+        case = cases[0]["id"]
+        docs = records(self.ok(head, "d2", "DOC LIST %s" % case), "DOC")
+        self.assertEqual([(d["name"], d["version"]) for d in docs],
+                         [("Improvement plan.txt", "2")])
+        lines = self.ok(head, "d3", "DOC GET %s" % docs[0]["id"])
+        self.assertIn(b"3. Governance", lines[0].encode("utf-8",
+                                                        "surrogateescape"))
+        # The school reads the note that was quality-assured, not the other.
+        notes = records(self.ok(head, "v1", "VISIT LIST"), "VISIT")
+        self.assertEqual([n["status"] for n in notes], ["quality_assured"])
+        lp = self.session("link.partner")
+        notes = records(self.ok(lp, "v2", "VISIT LIST"), "VISIT")
+        self.assertEqual(sorted(n["status"] for n in notes),
+                         ["quality_assured", "submitted"])
+        support = records(self.ok(head, "s1", "SUPPORT LIST case=%s" % case),
+                          "SUPPORT")
+        self.assertEqual([s["provider"] for s in support], ["Maths Hub"])
 
     def test_actions(self):
         head = self.session("head.oakfield")
