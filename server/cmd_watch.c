@@ -5,15 +5,12 @@
  * off leaves the table. Neither changes anything in the database but the
  * user's cursor.
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "conn.h"
 #include "db.h"
 #include "dispatch.h"
-#include "loop.h"
 #include "request.h"
 #include "watch.h"
 
@@ -59,20 +56,8 @@ watch_read_done(void *arg, enum db_status st, const PGresult *res)
 static void
 watch_read(struct request *req, int64_t after)
 {
-	struct conn	*c = req->c;
-	char		 from[24], limit[16];
-	const char	*vals[4];
-	int		 lens[4] = { sizeof(c->token_hash), 0, 0, 0 };
-	int		 fmts[4] = { 1, 0, 0, 0 };
-
-	(void)snprintf(from, sizeof(from), "%" PRId64, after);
-	(void)snprintf(limit, sizeof(limit), "%d", WATCH_PAGE);
-	vals[0] = (const char *)c->token_hash;
-	vals[1] = after < 0 ? NULL : from;
-	vals[2] = limit;
-	vals[3] = "t";		/* the answer carries them: the cursor moves now */
-	if (db_query(c->loop->db, STMT_EVENTS_AFTER, 4, vals, lens, fmts,
-	    watch_read_done, req) == -1)
+	/* The answer carries them: the cursor moves now. */
+	if (watch_query(req->c, after, true, watch_read_done, req) == -1)
 		request_internal(req, "out of memory");
 }
 

@@ -606,7 +606,15 @@ conn_parse(struct conn *c, const char *data, size_t len, bool again)
 	return total;
 }
 
-static void	conn_process(struct conn *);
+void
+conn_refuse_literal(struct conn *c, enum scp_status st, enum scp_code code,
+    const char *text)
+{
+	c->refuse_status = st;
+	c->refuse_code = code;
+	(void)strlcpy(c->refuse_text, text, sizeof(c->refuse_text));
+	scp_parser_refuse(c->parser);
+}
 
 void
 conn_resume(struct conn *c)

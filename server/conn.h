@@ -98,8 +98,7 @@ struct conn {
 	char			 tag[SCP_TAG_MAX + 1];
 	enum scp_status		 refuse_status;	/* answer for SCP_SKIPPED */
 	enum scp_code		 refuse_code;
-	const char		*refuse_text;
-	char			 refuse_buf[160];	/* a refusal's own text */
+	char			 refuse_text[160];
 	/* documents (doc_put.c, doc_get.c) */
 	struct doc_upload	*upload;	/* DOC PUT's literal coming in */
 	struct doc_download	*download;	/* DOC GET going out */
@@ -127,6 +126,12 @@ void	conn_answer(struct conn *, const char *tag, enum scp_status,
 void	conn_bye(struct conn *, enum scp_code, const char *text);
 /* Close once what is queued has been written. */
 void	conn_linger(struct conn *);
+/*
+ * Refuse an announced literal: the parser skips the request, which is
+ * then answered st [code] text. text is copied.
+ */
+void	conn_refuse_literal(struct conn *, enum scp_status, enum scp_code,
+	    const char *text);
 /* Reading again after a pause in the middle of a request (doc_put.c). */
 void	conn_resume(struct conn *);
 /* The request has ended (request.c): go back to reading requests. */

@@ -290,16 +290,6 @@ dispatch_request(struct conn *c, const struct scp_request *req)
 	request_start(c, dispatch_route(cmd), req, args);
 }
 
-static void
-literal_refuse(struct conn *c, enum scp_status st, enum scp_code code,
-    const char *text)
-{
-	c->refuse_status = st;
-	c->refuse_code = code;
-	c->refuse_text = text;
-	scp_parser_refuse(c->parser);
-}
-
 static const struct scp_argdef *
 literal_target(const struct scp_cmd *cmd, const struct scp_request *req,
     size_t words, const struct scp_literal *lit)
@@ -341,15 +331,15 @@ dispatch_literal(struct conn *c, const struct scp_request *req,
 	if (strlcpy(c->tag, req->tag, sizeof(c->tag)) >= sizeof(c->tag))
 		c->tag[0] = '\0';
 	if (req->nitems == 0 || (cmd = scp_cmd_lookup(req, &words)) == NULL) {
-		literal_refuse(c, SCP_BAD, SCP_CODE_NONE, "unknown command");
+		conn_refuse_literal(c, SCP_BAD, SCP_CODE_NONE, "unknown command");
 		return;
 	}
 	if (!dispatch_allowed(c, cmd, &code, &text)) {
-		literal_refuse(c, SCP_NO, code, text);
+		conn_refuse_literal(c, SCP_NO, code, text);
 		return;
 	}
 	if ((def = literal_target(cmd, req, words, lit)) == NULL) {
-		literal_refuse(c, SCP_NO, SCP_CODE_INVALID, "no such argument");
+		conn_refuse_literal(c, SCP_NO, SCP_CODE_INVALID, "no such argument");
 		return;
 	}
 	/*
@@ -359,7 +349,7 @@ dispatch_literal(struct conn *c, const struct scp_request *req,
 	if (lit->size > scp_arg_max(def, &cfg->limits) ||
 	    (def->type != SCP_T_BYTES && scp_parser_held(c->parser) +
 	    lit->size > 4 * cfg->limits.text_max)) {
-		literal_refuse(c, SCP_NO, SCP_CODE_TOOBIG, "literal too big");
+		conn_refuse_literal(c, SCP_NO, SCP_CODE_TOOBIG, "literal too big");
 		return;
 	}
 	/* A document streams into the database once it may (doc_put.c). */

@@ -149,17 +149,6 @@ result_ok(enum db_status st, const PGresult *res)
 
 /* ---- the literal announced ---- */
 
-/* Refuse the literal, saying why; the parser then skips the request. */
-static void
-upload_refuse(struct conn *c, enum scp_code code, const char *text)
-{
-	c->refuse_status = SCP_NO;
-	c->refuse_code = code;
-	(void)strlcpy(c->refuse_buf, text, sizeof(c->refuse_buf));
-	c->refuse_text = c->refuse_buf;
-	scp_parser_refuse(c->parser);
-}
-
 static void
 upload_begun(void *arg, enum db_status st, const PGresult *res)
 {
@@ -177,7 +166,7 @@ upload_begun(void *arg, enum db_status st, const PGresult *res)
 			e.text = "database unavailable; nothing was stored";
 		} else
 			dberr_classify(res, &e);
-		upload_refuse(c, e.code == SCP_CODE_INTERNAL ?
+		conn_refuse_literal(c, SCP_NO, e.code == SCP_CODE_INTERNAL ?
 		    SCP_CODE_UNAVAILABLE : e.code, e.text);
 		upload_free(u);
 		conn_resume(c);
@@ -231,7 +220,7 @@ doc_upload_announced(struct conn *c, const struct scp_cmd *cmd,
 	 */
 	if ((items = reallocarray(NULL, partial->nitems + 1,
 	    sizeof(*items))) == NULL) {
-		upload_refuse(c, SCP_CODE_INTERNAL, "out of memory");
+		conn_refuse_literal(c, SCP_NO, SCP_CODE_INTERNAL, "out of memory");
 		return;
 	}
 	memcpy(items, partial->items, partial->nitems * sizeof(*items));
@@ -252,12 +241,12 @@ doc_upload_announced(struct conn *c, const struct scp_cmd *cmd,
 		    strcmp(lit->name, "data") != 0))
 			(void)strlcpy(err, "the document goes in data=, after "
 			    "the other arguments", sizeof(err));
-		upload_refuse(c, code, err);
+		conn_refuse_literal(c, SCP_NO, code, err);
 		return;
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		free(items);
-		upload_refuse(c, SCP_CODE_INTERNAL, "out of memory");
+		conn_refuse_literal(c, SCP_NO, SCP_CODE_INTERNAL, "out of memory");
 		return;
 	}
 	u->c = c;
@@ -286,7 +275,7 @@ doc_upload_announced(struct conn *c, const struct scp_cmd *cmd,
 	    db_query(u->pin, STMT_DOC_BEGIN, 8, vals, lens, fmts, upload_begun,
 	    u) == -1) {
 		upload_free(u);
-		upload_refuse(c, SCP_CODE_INTERNAL, "out of memory");
+		conn_refuse_literal(c, SCP_NO, SCP_CODE_INTERNAL, "out of memory");
 		return;
 	}
 	/* Nothing more is read until the database has decided. */

@@ -234,29 +234,36 @@ out:
 	conn_release(c);
 }
 
-static void
-watch_fetch(struct conn *c)
+int
+watch_query(struct conn *c, int64_t after, bool advance, db_cb cb, void *arg)
 {
-	char		 after[24], limit[16];
+	char		 from[24], limit[16];
 	const char	*vals[4];
 	int		 lens[4] = { sizeof(c->token_hash), 0, 0, 0 };
 	int		 fmts[4] = { 1, 0, 0, 0 };
 
+	(void)snprintf(from, sizeof(from), "%" PRId64, after);
+	(void)snprintf(limit, sizeof(limit), "%d", WATCH_PAGE);
+	vals[0] = (const char *)c->token_hash;
+	vals[1] = after < 0 ? NULL : from;
+	vals[2] = limit;
+	vals[3] = advance ? "t" : "f";
+	return db_query(c->loop->db, STMT_EVENTS_AFTER, 4, vals, lens, fmts,
+	    cb, arg);
+}
+
+static void
+watch_fetch(struct conn *c)
+{
 	if (c->watch.fetching || !c->authed) {
 		c->watch.again = c->authed;
 		return;
 	}
-	(void)snprintf(after, sizeof(after), "%" PRId64, c->watch.last);
-	(void)snprintf(limit, sizeof(limit), "%d", WATCH_PAGE);
-	vals[0] = (const char *)c->token_hash;
-	vals[1] = after;
-	vals[2] = limit;
-	vals[3] = "f";		/* the cursor moves once they are written */
 	c->watch.again = false;
 	c->watch.fetching = true;
 	conn_hold(c);
-	if (db_query(c->loop->db, STMT_EVENTS_AFTER, 4, vals, lens, fmts,
-	    watch_fetched, c) == -1) {
+	/* The cursor moves once they are written (watch_mark). */
+	if (watch_query(c, c->watch.last, false, watch_fetched, c) == -1) {
 		c->watch.fetching = false;
 		c->watch.again = true;
 		conn_release(c);

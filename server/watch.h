@@ -26,6 +26,8 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
+
 #include "scp.h"
 
 struct conn;
@@ -48,6 +50,14 @@ void	watch_between(struct conn *);
 void	watch_wake(struct loop *, int64_t user, int64_t id);
 /* Every watcher reads again (notifications may have been missed). */
 void	watch_wake_all(struct loop *);
+
+/*
+ * Ask api.events_after for the connection's user's next page of events
+ * after the id given (< 0: from the user's cursor); advance moves the
+ * cursor past them at once. -1: no memory, cb is not called.
+ */
+int	watch_query(struct conn *, int64_t after, bool advance, db_cb,
+	    void *arg);
 
 /*
  * The rows of api.events_after as EVENT records, appended to b, leaving
