@@ -47,18 +47,8 @@ sql_done(void *arg, enum db_status st, const PGresult *res)
 	char		 what[80];
 	int		 row, nrows;
 
-	if (!request_alive(req)) {
-		request_end(req);
+	if (!request_rows(req, st, res))
 		return;
-	}
-	if (st == DB_UNAVAILABLE) {
-		request_unavailable(req);
-		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		request_sql_error(req, res);
-		return;
-	}
 	b = conn_scratch(c);
 	nrows = PQntuples(res);
 	for (row = 0; row < nrows; row++)

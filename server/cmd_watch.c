@@ -25,18 +25,8 @@ watch_read_done(void *arg, enum db_status st, const PGresult *res)
 	int64_t		 last, user;
 	bool		 more;
 
-	if (!request_alive(req)) {
-		request_end(req);
+	if (!request_rows(req, st, res))
 		return;
-	}
-	if (st == DB_UNAVAILABLE) {
-		request_unavailable(req);
-		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		request_sql_error(req, res);
-		return;
-	}
 	b = conn_scratch(c);
 	if (watch_put_events(b, res, 0, &last, &more, &user) == -1) {
 		scp_buf_reset(b);

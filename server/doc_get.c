@@ -247,18 +247,8 @@ download_found(void *arg, enum db_status st, const PGresult *res)
 	struct scp_buf		*b;
 	int			 fsize, fchunks;
 
-	if (!request_alive(req)) {
-		request_end(req);
+	if (!request_rows(req, st, res))
 		return;
-	}
-	if (st == DB_UNAVAILABLE) {
-		request_unavailable(req);
-		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		request_sql_error(req, res);
-		return;
-	}
 	fsize = PQfnumber(res, "size");
 	fchunks = PQfnumber(res, "chunks");
 	if (PQntuples(res) != 1 || fsize < 0 || fchunks < 0 ||

@@ -132,3 +132,21 @@ request_sql_error(struct request *req, const PGresult *res)
 	    PQresultErrorMessage(res));
 	request_internal(req, what);
 }
+
+bool
+request_rows(struct request *req, enum db_status st, const PGresult *res)
+{
+	if (!request_alive(req)) {
+		request_end(req);
+		return false;
+	}
+	if (st == DB_UNAVAILABLE) {
+		request_unavailable(req);
+		return false;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		request_sql_error(req, res);
+		return false;
+	}
+	return true;
+}

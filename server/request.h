@@ -14,6 +14,8 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
+
 #include "scp.h"
 #include "scp_cmd.h"
 
@@ -69,6 +71,11 @@ void	request_unavailable(struct request *);
 void	request_internal(struct request *, const char *what);
 /* A failed statement: answered through the one SQLSTATE map (dberr.c). */
 void	request_sql_error(struct request *, const PGresult *);
+/*
+ * A statement's rows came back for req: true, or false when req has been
+ * ended (nobody to answer) or answered (unavailable, or the failure).
+ */
+bool	request_rows(struct request *, enum db_status, const PGresult *);
 /* End without an answer (it was given, or there is nobody to give it to). */
 void	request_end(struct request *);
 /* The connection is going: called by conn_close() only. */
